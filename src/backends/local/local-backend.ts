@@ -1,0 +1,464 @@
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { Backend, BackendCapabilities, BackendHost, JobHandle } from '../../executor/backend.js';
+import { UnsatisfiableRequestError } from '../../executor/errors.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { Jobspec } from '../../jobspec/index.js';
+import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';
+import { resolveSpawner } from './spawners.js';
+import { TimerHeap } from './timer-heap.js';
+import { UrgencyQueue } from './urgency-queue.js';
+import { now } from '../../util/time.js';
+
+/** Options of {@link LocalBackend}. */
+export interface LocalBackendOptions {
+  /** Cores that jobs may use at once (a job needs `numTasks × coresPerTask`). Default: `os.availableParallelism()`. */
+  readonly maxCores?: number;
+  /** Folder for default stdout/stderr files (`<f58 id>.out|.err`) and batch scripts. Default: a new temp folder per backend, made on first use. */
+  readonly logDir?: string;
+  /** Milliseconds between SIGTERM and SIGKILL when a job is canceled or times out. Default 5000. */
+  readonly killTimeout?: number;
+  /** How processes are started: `auto` (the native launcher when built, else execa), `launcher`, `execa`, or a factory. Default `auto`. */
+  readonly spawner?: 'auto' | 'launcher' | 'execa' | SpawnerFactory;
+}
+
+const enum L {
+  NONE = 0,
+  QUEUED = 1,
+  RUNNING = 2,
+  DONE = 3,
+}
+
+const enum K {
+  TIMEOUT = 0,
+  KILL = 1,
+  SIM_END = 2,
+}
+
+/** A running job with real processes. */
+interface RunningJob {
+  readonly cores: number;
+  readonly ntasks: number;
+  readonly pids: number[];
+  requested: number;
+  spawned: number;
+  failedSpawns: number;
+  exited: number;
+  maxStatus: number;
+  terminating: boolean;
+  execFailed: boolean;
+  /** Per-task data kept until rank 0 has a pid (the other ranks join its process group). */
+  readonly launch: { argv: readonly string[]; env: readonly string[]; cwd: string | undefined; stdin: string | undefined; stdout: string; stderr: string; f58: string };
+}
+
+const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
+
+/**
+ * The embedded backend: runs jobs as local processes, fitting them into `maxCores` by urgency and
+ * submit order. Each job runs in its own process group, so grandchildren end with it. Jobs with
+ * `attributes.system.exec.test.run_duration` go through the whole lifecycle without a process.
+ */
+export class LocalBackend implements Backend, SpawnerListener {
+  readonly name = 'local';
+  readonly capabilities: BackendCapabilities = { nativeDependencies: false, adopt: false };
+  /** Cores jobs may use at once. */
+  readonly maxCores: number;
+  /** Milliseconds between SIGTERM and SIGKILL. */
+  readonly killTimeout: number;
+  private host!: BackendHost;
+  private freeCores: number;
+  private readonly queue = new UrgencyQueue();
+  private local = new Uint8Array(1024);
+  private readonly running = new Map<JobHandle, RunningJob>();
+  /** Cores held by simulated jobs that are running (they have no RunningJob). */
+  private readonly simCores = new Map<JobHandle, number>();
+  private readonly timers: TimerHeap;
+  private spawner: Spawner | undefined;
+  private readonly spawnerOption: LocalBackendOptions['spawner'];
+  private logDirPath: string | undefined;
+  private readonly envCache = new WeakMap<Jobspec, readonly string[]>();
+  private inheritedEnv: readonly string[] | undefined;
+  // process slots: the key a spawner echoes back
+  private slotJob: number[] = [];
+  private slotRank: number[] = [];
+  private freeSlots: number[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(options: LocalBackendOptions = {}) {
+    const maxCores = options.maxCores ?? availableParallelism();
+    if (!Number.isInteger(maxCores) || maxCores < 1) throw new InvalidArgumentError('opts.maxCores', `must be a positive integer, got ${String(maxCores)}`);
+    const killTimeout = options.killTimeout ?? 5000;
+    if (!(killTimeout >= 0) || !Number.isFinite(killTimeout)) throw new InvalidArgumentError('opts.killTimeout', `must be a non-negative number of ms, got ${String(killTimeout)}`);
+    this.maxCores = maxCores;
+    this.freeCores = maxCores;
+    this.killTimeout = killTimeout;
+    this.logDirPath = options.logDir;
+    this.spawnerOption = options.spawner;
+    this.timers = new TimerHeap((job, kind) => this.onTimer(job, kind));
+  }
+
+  /** The folder for default outputs (made on first use). */
+  get logDir(): string {
+    if (this.logDirPath === undefined) this.logDirPath = mkdtempSync(path.join(tmpdir(), 'jobfutures-'));
+    else mkdirSync(this.logDirPath, { recursive: true });
+    return this.logDirPath;
+  }
+
+  /** Name of the spawner in use (`launcher` or `execa`), once one was started. */
+  get spawnerName(): string | undefined {
+    return this.spawner?.name;
+  }
+
+  bind(host: BackendHost): void {
+    this.host = host;
+  }
+
+  check(spec: Jobspec): void {
+    if (spec.totalCores > this.maxCores) {
+      throw new UnsatisfiableRequestError('/resources', `the job needs ${spec.totalCores} cores, the local backend has ${this.maxCores} (maxCores)`);
+    }
+    if (spec.gpusPerTask > 0) throw new UnsatisfiableRequestError('/resources', 'the local backend has no GPUs to allocate');
+    if (spec.numNodes !== undefined && spec.numNodes > 1) throw new UnsatisfiableRequestError('/resources/0/count', `the local backend has one node, the job asks for ${spec.numNodes}`);
+  }
+
+  submit(jobs: readonly JobHandle[]): void {
+    for (const job of jobs) {
+      this.setLocal(job, L.QUEUED);
+      this.queue.push(job, this.host.urgency(job));
+    }
+    this.drain();
+  }
+
+  cancel(job: JobHandle): void {
+    const state = this.local[job];
+    if (state === L.QUEUED) {
+      this.local[job] = L.DONE;
+      this.host.abandoned(job);
+    } else if (state === L.RUNNING) {
+      this.terminate(job);
+    }
+  }
+
+  kill(job: JobHandle, signal: NodeJS.Signals): void {
+    const run = this.running.get(job);
+    if (run) {
+      for (const pid of run.pids) this.spawner!.kill(pid, signal, true);
+    } else if (this.simCores.has(job)) {
+      this.endSimulated(job, SIGNAL_NUMBERS[signal] ?? 15);
+    }
+  }
+
+  setUrgency(job: JobHandle, urgency: number): void {
+    if (this.local[job] !== L.QUEUED) return;
+    this.queue.push(job, urgency);
+    this.drain();
+  }
+
+  outputPaths(job: JobHandle): { stdout: string; stderr: string } {
+    const run = this.running.get(job);
+    if (run) return { stdout: run.launch.stdout, stderr: run.launch.stderr };
+    const spec = this.host.spec(job);
+    const f58 = this.host.jobid(job).f58;
+    return this.pathsFor(spec, f58);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.clear();
+    const spawner = this.spawner;
+    this.spawner = undefined;
+    if (spawner) await spawner.close();
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  private readonly isCurrent = (job: number, urgency: number): boolean => this.local[job] === L.QUEUED && this.host.urgency(job) === urgency;
+
+  /** Starts queued jobs while their cores fit, highest urgency first (no backfill: order is kept). */
+  private drain(): void {
+    if (this.draining || this.closed) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const job = this.queue.peek(this.isCurrent);
+        if (job < 0) break;
+        const spec = this.host.spec(job);
+        const cores = spec.totalCores;
+        if (cores > this.freeCores) break;
+        this.queue.shift(this.host.urgency(job));
+        this.freeCores -= cores;
+        this.local[job] = L.RUNNING;
+        if (spec.testRunDuration !== undefined) this.startSimulated(job, spec, cores);
+        else this.startProcesses(job, spec, cores);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private release(cores: number): void {
+    this.freeCores += cores;
+    this.drain();
+  }
+
+  // ---------------------------------------------------------------- simulated jobs
+
+  private startSimulated(job: JobHandle, spec: Jobspec, cores: number): void {
+    const host = this.host;
+    const t = now();
+    host.started(job, t);
+    const run = spec.testRunDuration!;
+    const limit = spec.duration;
+    if (limit > 0 && run > limit) {
+      this.simCores.set(job, cores);
+      this.timers.push(limit * 1000, job, K.TIMEOUT);
+    } else if (run === 0) {
+      this.local[job] = L.DONE;
+      host.finished(job, 0, t);
+      this.freeCores += cores;
+    } else {
+      this.simCores.set(job, cores);
+      this.timers.push(run * 1000, job, K.SIM_END);
+    }
+  }
+
+  private endSimulated(job: JobHandle, waitstatus: number): void {
+    const cores = this.simCores.get(job);
+    if (cores === undefined) return;
+    this.simCores.delete(job);
+    this.local[job] = L.DONE;
+    this.host.finished(job, waitstatus);
+    this.release(cores);
+  }
+
+  // ---------------------------------------------------------------- real processes
+
+  private startProcesses(job: JobHandle, spec: Jobspec, cores: number): void {
+    const host = this.host;
+    const f58 = host.jobid(job).f58;
+    const cwd = spec.cwd;
+    const { stdout, stderr } = this.pathsFor(spec, f58);
+    const stdin = spec.stdin === undefined ? undefined : path.resolve(cwd ?? process.cwd(), expandTemplate(spec.stdin, f58, spec));
+    let argv = spec.command;
+    if (spec.files) argv = this.writeFiles(spec, f58, argv);
+    const run: RunningJob = {
+      cores,
+      ntasks: spec.numTasks,
+      pids: [],
+      requested: 0,
+      spawned: 0,
+      failedSpawns: 0,
+      exited: 0,
+      maxStatus: 0,
+      terminating: false,
+      execFailed: false,
+      launch: { argv, env: this.envFor(spec), cwd, stdin, stdout, stderr, f58 },
+    };
+    this.running.set(job, run);
+    // alloc is recorded before anything is spawned (a store writes it synchronously)
+    host.alloc(job);
+    if (cwd !== undefined && !isDirectory(cwd)) {
+      this.execFailure(job, run, `cannot start job: cwd ${cwd}: no such directory`, 127);
+      return;
+    }
+    this.spawnTask(job, run, 0, 0);
+  }
+
+  private spawnTask(job: JobHandle, run: RunningJob, rank: number, pgid: number): void {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotJob.length;
+    this.slotJob[slot] = job;
+    this.slotRank[slot] = rank;
+    run.requested++;
+    const { argv, env, cwd, stdin, stdout, stderr, f58 } = run.launch;
+    this.ensureSpawner().spawn({
+      key: slot,
+      argv,
+      env,
+      extraEnv: [`JOBFUTURES_JOB_ID=${f58}`, `JOBFUTURES_TASK_RANK=${rank}`, `JOBFUTURES_JOB_SIZE=${run.ntasks}`],
+      ...(cwd !== undefined && { cwd }),
+      ...(stdin !== undefined && { stdin }),
+      stdout,
+      stderr,
+      pgid,
+      append: rank > 0,
+    });
+  }
+
+  onSpawn(key: number, pid: number): void {
+    const job = this.slotJob[key]!;
+    const run = this.running.get(job);
+    if (!run) {
+      this.spawner!.kill(pid, 'SIGKILL', true);
+      return;
+    }
+    const rank = this.slotRank[key]!;
+    run.pids.push(pid);
+    run.spawned++;
+    if (rank === 0) {
+      this.host.setNativeId(job, String(pid));
+      for (let r = 1; r < run.ntasks; r++) this.spawnTask(job, run, r, pid);
+    }
+    if (run.terminating) this.spawner!.kill(pid, 'SIGTERM', true);
+    else if (run.spawned === run.ntasks) {
+      this.host.started(job);
+      const duration = this.host.spec(job).duration;
+      if (duration > 0) this.timers.push(duration * 1000, job, K.TIMEOUT);
+    }
+  }
+
+  onSpawnError(key: number, errno: string, message: string): void {
+    const job = this.slotJob[key]!;
+    this.freeSlot(key);
+    const run = this.running.get(job);
+    if (!run) return;
+    run.failedSpawns++;
+    const argv0 = run.launch.argv[0] ?? '';
+    const code = errno === 'EACCES' || errno === 'EPERM' ? 126 : 127;
+    const why =
+      errno.endsWith(':cwd') || errno === 'ENOTDIR'
+        ? `cwd ${run.launch.cwd ?? ''}: ${message}`
+        : errno === 'ENOENT'
+          ? `${argv0}: command not found`
+          : errno === 'EACCES'
+            ? `${argv0}: permission denied`
+            : `${argv0}: ${message} (${errno})`;
+    this.execFailure(job, run, `cannot start task ${this.slotRank[key]}: ${why}`, code);
+  }
+
+  onExit(key: number, _pid: number, waitstatus: number): void {
+    const job = this.slotJob[key]!;
+    this.freeSlot(key);
+    const run = this.running.get(job);
+    if (!run) return;
+    run.exited++;
+    if (waitstatus > run.maxStatus) run.maxStatus = waitstatus;
+    if (this.allTasksDone(run)) this.finishRun(job, run);
+  }
+
+  /** A task could not start: raise `exec`, end the tasks that did, finish with 126/127. */
+  private execFailure(job: JobHandle, run: RunningJob, note: string, code: number): void {
+    if (!run.execFailed) {
+      run.execFailed = true;
+      this.host.exception(job, 'exec', 0, note);
+    }
+    const status = code << 8;
+    if (status > run.maxStatus) run.maxStatus = status;
+    if (this.allTasksDone(run)) this.finishRun(job, run);
+    else this.terminate(job);
+  }
+
+  /** Every task that was asked for has ended or failed to start, and no more will be asked for. */
+  private allTasksDone(run: RunningJob): boolean {
+    return run.exited + run.failedSpawns === run.requested && (run.requested === run.ntasks || run.execFailed);
+  }
+
+  private finishRun(job: JobHandle, run: RunningJob): void {
+    if (this.local[job] !== L.RUNNING) return;
+    this.running.delete(job);
+    this.local[job] = L.DONE;
+    this.host.finished(job, run.maxStatus);
+    this.release(run.cores);
+  }
+
+  /** SIGTERM to the job's process groups, SIGKILL after `killTimeout`. */
+  private terminate(job: JobHandle): void {
+    const run = this.running.get(job);
+    if (!run) {
+      if (this.simCores.has(job)) this.endSimulated(job, SIGNAL_NUMBERS.SIGTERM ?? 15);
+      return;
+    }
+    if (run.terminating) return;
+    run.terminating = true;
+    for (const pid of run.pids) this.spawner!.kill(pid, 'SIGTERM', true);
+    this.timers.push(this.killTimeout, job, K.KILL);
+  }
+
+  private onTimer(job: JobHandle, kind: number): void {
+    if (kind === K.SIM_END) this.endSimulated(job, 0);
+    else if (kind === K.TIMEOUT) {
+      if (this.local[job] !== L.RUNNING) return;
+      const duration = this.host.spec(job).duration;
+      this.host.exception(job, 'timeout', 0, `job exceeded its duration of ${duration}s`);
+      this.terminate(job);
+    } else {
+      const run = this.running.get(job);
+      if (run) for (const pid of run.pids) this.spawner!.kill(pid, 'SIGKILL', true);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private ensureSpawner(): Spawner {
+    if (!this.spawner) this.spawner = resolveSpawner(this.spawnerOption ?? 'auto')(this);
+    return this.spawner;
+  }
+
+  private freeSlot(slot: number): void {
+    this.slotJob[slot] = -1;
+    this.freeSlots.push(slot);
+  }
+
+  private setLocal(job: JobHandle, state: L): void {
+    if (job >= this.local.length) {
+      const next = new Uint8Array(Math.max(job + 1, this.local.length * 2));
+      next.set(this.local);
+      this.local = next;
+    }
+    this.local[job] = state;
+  }
+
+  private pathsFor(spec: Jobspec, f58: string): { stdout: string; stderr: string } {
+    const base = spec.cwd ?? process.cwd();
+    const stdout = spec.stdout === undefined ? path.join(this.logDir, `${f58}.out`) : path.resolve(base, expandTemplate(spec.stdout, f58, spec));
+    const stderr = spec.stderr === undefined ? (spec.stdout === undefined ? path.join(this.logDir, `${f58}.err`) : stdout) : path.resolve(base, expandTemplate(spec.stderr, f58, spec));
+    return { stdout, stderr };
+  }
+
+  /** Writes the jobspec's files (a batch script) to `<logDir>/<f58>.d/` and substitutes `{{tmpdir}}`. */
+  private writeFiles(spec: Jobspec, f58: string, argv: readonly string[]): readonly string[] {
+    const dir = path.join(this.logDir, `${f58}.d`);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, file] of Object.entries(spec.files!)) {
+      writeFileSync(path.join(dir, name), file.data, { mode: file.mode ?? 0o600 });
+    }
+    return argv.map((a) => a.replaceAll('{{tmpdir}}', dir));
+  }
+
+  private envFor(spec: Jobspec): readonly string[] {
+    const environment = spec.environment;
+    if (environment === undefined) {
+      this.inheritedEnv ??= toEnvList(process.env);
+      return this.inheritedEnv;
+    }
+    let env = this.envCache.get(spec);
+    if (!env) this.envCache.set(spec, (env = toEnvList(environment)));
+    return env;
+  }
+}
+
+function toEnvList(env: Readonly<Record<string, string | undefined>>): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(env)) {
+    const value = env[key];
+    if (value !== undefined) out.push(`${key}=${value}`);
+  }
+  return out;
+}
+
+/** Expands Flux's `{{id}}` and `{{name}}` output templates. */
+export function expandTemplate(template: string, f58: string, spec: Jobspec): string {
+  if (!template.includes('{{')) return template;
+  return template.replaceAll('{{id}}', f58).replaceAll('{{name}}', spec.name ?? path.basename(spec.command[0] ?? 'job'));
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * An unbounded push queue that is also an AsyncIterator: producers `push` and `end`, one consumer
+ * pulls with `for await`. `onReturn` runs when the consumer stops early (break) or the queue ends.
+ */
+export class AsyncQueue<T> implements AsyncIterator<T>, AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private head = 0;
+  private waiter: ((r: IteratorResult<T>) => void) | undefined;
+  private waiterReject: ((e: unknown) => void) | undefined;
+  private ended = false;
+  private error: unknown;
+  /** Called once when iteration stops (end or early return). */
+  onReturn: (() => void) | undefined;
+
+  /** Adds an item. Ignored after {@link end}. */
+  push(item: T): void {
+    if (this.ended) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = this.waiterReject = undefined;
+      w({ value: item, done: false });
+    } else this.items.push(item);
+  }
+
+  /** Ends the queue; with `error`, the consumer's next pull after the buffered items rejects. */
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    this.stop();
+    if (this.waiter && this.head === this.items.length) {
+      const w = this.waiter;
+      const r = this.waiterReject!;
+      this.waiter = this.waiterReject = undefined;
+      if (error !== undefined) r(error);
+      else w({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.head < this.items.length) {
+      const value = this.items[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items.splice(0, this.head);
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.ended) return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = resolve;
+      this.waiterReject = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.ended = true;
+    this.items.length = 0;
+    this.head = 0;
+    this.stop();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
+  }
+
+  private stop(): void {
+    const cb = this.onReturn;
+    this.onReturn = undefined;
+    cb?.();
+  }
+}

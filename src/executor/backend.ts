@@ -1,0 +1,120 @@
+import type { JobID } from '../ids/index.js';
+import type { Jobspec } from '../jobspec/index.js';
+
+/**
+ * A job as the engine and its backend refer to it: a small integer, dense and never reused within
+ * one engine. Using numbers instead of objects keeps the hot path free of per-job allocations.
+ */
+export type JobHandle = number;
+
+/**
+ * What the engine offers a backend: read access to the jobs it was handed, and the calls through
+ * which it reports what happened to them. Every call may be made synchronously from inside
+ * {@link Backend.submit} or {@link Backend.cancel}; the engine copes with re-entrancy.
+ *
+ * Timestamps are float seconds since the Unix epoch; when omitted the engine uses "now".
+ */
+export interface BackendHost {
+  /** The job's jobspec (frozen). */
+  spec(job: JobHandle): Jobspec;
+  /** The job's id. Allocates a JobID object: avoid on hot paths. */
+  jobid(job: JobHandle): JobID;
+  /** The job's urgency, 0 (held) to 31 (expedite); 16 by default. */
+  urgency(job: JobHandle): number;
+  /** The jobs this one depends on (only for backends with `nativeDependencies`). */
+  dependencies(job: JobHandle): readonly JobHandle[];
+  /** The backend's own id of a job, once known. */
+  nativeId(job: JobHandle): string | undefined;
+  /** Records the backend's own id of a job (a pid, a Slurm job id). */
+  setNativeId(job: JobHandle, nativeId: string): void;
+
+  /** Resources were granted (`alloc`). Optional: {@link started} implies it. */
+  alloc(job: JobHandle, context?: Record<string, unknown>, t?: number): void;
+  /** The job's processes are running (`start`); emits `alloc` first if it was not emitted. */
+  started(job: JobHandle, t?: number): void;
+  /**
+   * The job's processes ended with this wait status (the largest of its tasks). Emits `finish`,
+   * then `release`, `free` and `clean`; fills in `alloc` and `start` if they were never reported,
+   * so that observers always see the whole chain.
+   */
+  finished(job: JobHandle, waitstatus: number, t?: number): void;
+  /**
+   * Raises an exception on the job. A fatal one (severity 0) moves it towards CLEANUP: the backend
+   * then ends its processes and reports {@link finished}, or {@link abandoned} if it never ran.
+   */
+  exception(job: JobHandle, type: string, severity: number, note: string, t?: number): void;
+  /** The job left the backend without running (after a fatal exception): emits `release`/`free` if allocated, then `clean`. */
+  abandoned(job: JobHandle, t?: number): void;
+  /** The job went back to the queue (Slurm PREEMPTED, REQUEUED): back to SCHED, not final. */
+  requeued(job: JobHandle, t?: number): void;
+}
+
+/** What a backend can do beyond the minimum. */
+export interface BackendCapabilities {
+  /**
+   * The backend resolves `dependsOn` itself (Slurm's `--dependency=afterok:`): the engine hands the
+   * job over at once instead of holding it in DEPEND until its dependencies complete.
+   */
+  readonly nativeDependencies: boolean;
+  /** The backend supports {@link Backend.adopt}: following a job submitted elsewhere by its native id. */
+  readonly adopt: boolean;
+}
+
+/** Poll interval bounds for polling backends, in milliseconds. */
+export interface PollInterval {
+  /** First interval after a submit; default depends on the backend. */
+  readonly min: number;
+  /** Interval reached when nothing changes for a while. */
+  readonly max: number;
+}
+
+/**
+ * A backend is a plug-in that runs jobs. The engine never knows which one it drives.
+ *
+ * A backend is either event-driven (it calls the {@link BackendHost} when something happens, as the
+ * local backend does) or polling: it implements {@link Backend.poll}, which the engine's background
+ * loop calls with all active jobs at once, once per interval.
+ */
+export interface Backend {
+  /** A short name, e.g. `local`, `slurm`. */
+  readonly name: string;
+  /** What the backend supports. */
+  readonly capabilities: BackendCapabilities;
+  /** Called once, before anything else. */
+  bind(host: BackendHost): void;
+  /**
+   * Throws a typed error if this spec can never run here (e.g. more cores than the executor has).
+   * Called before the job gets an id, so a rejected job leaves no trace.
+   */
+  check(spec: Jobspec): void;
+  /** Hands jobs over (they are now SCHED). Jobs submitted in the same tick come in one call. */
+  submit(jobs: readonly JobHandle[]): void;
+  /**
+   * After a fatal exception (cancel, dependency): forget a pending job ({@link BackendHost.abandoned})
+   * or end a running one (then {@link BackendHost.finished}).
+   */
+  cancel(job: JobHandle): void;
+  /** Sends a signal to a running job's processes. */
+  kill(job: JobHandle, signal: NodeJS.Signals): void;
+  /** The job's urgency changed (0 holds it; raising it releases it). */
+  setUrgency(job: JobHandle, urgency: number): void;
+  /** Where the job's stdout and stderr go (absolute paths, templates expanded). */
+  outputPaths(job: JobHandle): { stdout: string; stderr: string };
+  /** Follows a job that already exists on the backend under `nativeId` (only with `capabilities.adopt`). */
+  adopt?(job: JobHandle, nativeId: string): void;
+  /**
+   * Polling backends: one scheduler query for all of `active` (the jobs handed over and not yet
+   * inactive). Resolves to whether anything changed, which drives the adaptive interval. A rejected
+   * poll is retried with backoff; it must never be turned into job failures by the backend.
+   */
+  poll?(active: readonly JobHandle[]): Promise<boolean>;
+  /** Interval bounds for {@link poll}. */
+  readonly pollInterval?: PollInterval;
+  /**
+   * Synchronously ends every process the backend started on this machine (called when the Node
+   * process exits or gets SIGINT/SIGTERM, so that no job process is left behind). Optional.
+   */
+  terminateAllSync?(): void;
+  /** Releases the backend's resources. The engine has ended or abandoned every job before this. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,307 @@
+import { EventEmitter } from 'eventemitter3';
+import { JobID } from '../ids/index.js';
+import { Jobspec } from '../jobspec/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Reactor, type JobRef } from '../reactor/reactor.js';
+import type { Backend } from './backend.js';
+import { createBackend, type BackendName, type BackendOptions } from './backends.js';
+import { ExecutorShutdownError, UnknownJobError } from './errors.js';
+import { onProcessExit } from './exit-cleanup.js';
+import { JobFuture } from './future.js';
+import { AsyncQueue } from './async-queue.js';
+import type { JobEvent, JobResult } from './types.js';
+
+/** Options of {@link JobExecutor}. */
+export interface JobExecutorOptions extends BackendOptions {
+  /** `local` (default), `slurm`, or a {@link Backend} instance. */
+  readonly backend?: BackendName | Backend;
+  /** Reject futures whose result is not COMPLETED with {@link JobFailedError}. Default false. */
+  readonly rejectOnFailure?: boolean;
+}
+
+/** Options of {@link JobExecutor.submit}. */
+export interface SubmitOptions {
+  /** 0 (held until raised) to 31 (runs first); ties run in submit order. Default 16. */
+  readonly urgency?: number;
+  /** Cancels the job when aborted (pending jobs never start; running ones are ended). */
+  readonly signal?: AbortSignal;
+  /** Jobs that must complete first; if one ends otherwise, this job gets a `dependency` exception. */
+  readonly dependsOn?: readonly (JobID | JobFuture | string)[];
+}
+
+/** Options of {@link JobExecutor.map}. */
+export interface MapOptions {
+  /** Yield results in the order of the specs (true, default) or as jobs complete (false). */
+  readonly ordered?: boolean;
+  /** At most this many jobs submitted and not yet yielded. Default 1024. */
+  readonly maxInFlight?: number;
+  /** Stops submitting and cancels the jobs in flight when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link JobExecutor.shutdown}. */
+export interface ShutdownOptions {
+  /** Wait for every job to become inactive before resolving. Default true. */
+  readonly wait?: boolean;
+  /** Cancel the jobs that have not started yet. Default false. */
+  readonly cancelFutures?: boolean;
+}
+
+/** One event of one job, as {@link JobExecutor.watch} yields it. */
+export interface JobEventRecord {
+  readonly jobid: JobID;
+  readonly event: JobEvent;
+}
+
+/** Events of {@link JobExecutor} (eventemitter3). */
+export interface JobExecutorEvents {
+  /** Every event of every job. */
+  event: [jobid: JobID, event: JobEvent];
+}
+
+/**
+ * `concurrent.futures` for batch jobs: submit {@link Jobspec}s to a backend and get {@link JobFuture}s.
+ * Built on the {@link Reactor} (one engine, two faces).
+ *
+ * ```ts
+ * await using ex = new JobExecutor({ backend: 'local' });
+ * const r = await ex.submit(Jobspec.fromCommand(['./sim', '--seed', '7']));
+ * ```
+ */
+export class JobExecutor extends EventEmitter<JobExecutorEvents> {
+  /** The engine underneath, for the low-level callback API. */
+  readonly reactor: Reactor;
+  private readonly rejectOnFailure: boolean;
+  private shut = false;
+  private shutdownPromise: Promise<void> | undefined;
+  private readonly unregisterExit: () => void;
+  private stopEventForwarding: (() => void) | undefined;
+
+  constructor(options: JobExecutorOptions = {}) {
+    super();
+    const backend = typeof options.backend === 'object' ? options.backend : createBackend(options.backend ?? 'local', options);
+    this.reactor = new Reactor({ backend });
+    this.rejectOnFailure = options.rejectOnFailure ?? false;
+    this.unregisterExit = onProcessExit(() => backend.terminateAllSync?.());
+  }
+
+  /** The backend this executor drives. */
+  get backend(): Backend {
+    return this.reactor.backend;
+  }
+
+  /**
+   * Submits a job and returns its future at once. A job that can never get an id (an invalid spec,
+   * an impossible request such as more cores than the executor has, an unknown dependency) gives a
+   * future that rejects with a typed error, and leaves no trace. After {@link shutdown} it throws
+   * {@link ExecutorShutdownError}.
+   *
+   * `spec` may be a {@link Jobspec} or a plain Jobspec V1 object (validated here).
+   */
+  submit(spec: Jobspec | object, options: SubmitOptions = {}): JobFuture {
+    if (this.shut) throw new ExecutorShutdownError();
+    let job: JobRef;
+    try {
+      const jobspec = spec instanceof Jobspec ? spec : Jobspec.fromObject(spec);
+      if (options.signal?.aborted) throw new InvalidArgumentError('options.signal', 'is already aborted');
+      const dependsOn = options.dependsOn?.map((d, i) => this.refOf(d, `dependsOn[${i}]`));
+      job = this.reactor.submitRef(jobspec, { ...(options.urgency !== undefined && { urgency: options.urgency }), ...(dependsOn && { dependsOn }) });
+    } catch (error) {
+      return new JobFuture(this.reactor, -1, error, this.rejectOnFailure);
+    }
+    const future = new JobFuture(this.reactor, job, undefined, this.rejectOnFailure);
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.reactor.cancel(job, abortNote(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      future._onDone(() => signal.removeEventListener('abort', onAbort));
+    }
+    return future;
+  }
+
+  /**
+   * A future for a job: one of this executor's (by JobID, F58 or any RFC 19 encoding), or, on
+   * backends that can follow foreign jobs (Slurm), a job submitted elsewhere by its native id.
+   */
+  attach(jobid: JobID | string): JobFuture {
+    const known = this.tryRef(jobid);
+    if (known >= 0) return new JobFuture(this.reactor, known, undefined, this.rejectOnFailure);
+    if (typeof jobid === 'string' && this.backend.capabilities.adopt) {
+      const placeholder = Jobspec.fromCommand([`attached:${jobid}`]);
+      const job = this.reactor.adopt(jobid, placeholder);
+      return new JobFuture(this.reactor, job, undefined, this.rejectOnFailure);
+    }
+    throw new UnknownJobError(String(jobid), 'jobid');
+  }
+
+  /** Cancels a job. Returns whether it took effect. */
+  cancel(jobid: JobID | string, reason?: string): boolean {
+    return this.reactor.cancel(this.refOf(jobid, 'jobid'), reason);
+  }
+
+  /** Sends a signal to a running job. Returns false if it is not running. */
+  kill(jobid: JobID | string, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    return this.reactor.killJob(this.refOf(jobid, 'jobid'), signal);
+  }
+
+  /** Changes a pending job's urgency (0 holds it; raising it releases it). */
+  setUrgency(jobid: JobID | string, urgency: number): boolean {
+    return this.reactor.setJobUrgency(this.refOf(jobid, 'jobid'), urgency);
+  }
+
+  /**
+   * Runs every spec and yields the results, never holding more than `maxInFlight` jobs submitted
+   * and not yet yielded. Specs may come from a (lazy) iterable or async iterable.
+   */
+  async *map(specs: Iterable<Jobspec> | AsyncIterable<Jobspec>, options: MapOptions = {}): AsyncGenerator<JobResult, void, undefined> {
+    const ordered = options.ordered ?? true;
+    const maxInFlight = options.maxInFlight ?? 1024;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new InvalidArgumentError('options.maxInFlight', `must be a positive integer, got ${String(maxInFlight)}`);
+    const inFlight: JobFuture[] = [];
+    const completed = new AsyncQueue<JobFuture>();
+    const signal = options.signal;
+    const onDone = (f: JobFuture) => completed.push(f);
+    try {
+      for await (const spec of specs) {
+        if (signal?.aborted) throw signal.reason;
+        const future = this.submit(spec);
+        inFlight.push(future);
+        if (!ordered) future._onDone(onDone);
+        while (inFlight.length >= maxInFlight) yield await this.takeOne(inFlight, completed, ordered);
+      }
+      while (inFlight.length > 0) yield await this.takeOne(inFlight, completed, ordered);
+    } finally {
+      for (const f of inFlight) f.cancel('map() stopped');
+    }
+  }
+
+  private async takeOne(inFlight: JobFuture[], completed: AsyncQueue<JobFuture>, ordered: boolean): Promise<JobResult> {
+    if (ordered) {
+      const head = inFlight[0]!;
+      const result = await head;
+      inFlight.shift();
+      return result;
+    }
+    const next = await completed.next();
+    const future = next.value as JobFuture;
+    inFlight.splice(inFlight.indexOf(future), 1);
+    return future;
+  }
+
+  /**
+   * Every event of every job from now on, until the executor shuts down or the consumer stops.
+   */
+  watch(options: { signal?: AbortSignal } = {}): AsyncIterable<JobEventRecord> {
+    const reactor = this.reactor;
+    return {
+      [Symbol.asyncIterator]: () => {
+        const queue = new AsyncQueue<JobEventRecord>();
+        const off = reactor.onRawEvent((job, code, t, ctx) => queue.push({ jobid: reactor.jobid(job), event: reactor.toEvent(job, code, t, ctx) }));
+        const onShutdown = () => queue.end();
+        this.once('__shutdown' as 'event', onShutdown as never);
+        const onAbort = () => queue.end();
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        queue.onReturn = () => {
+          off();
+          this.off('__shutdown' as 'event', onShutdown as never);
+          options.signal?.removeEventListener('abort', onAbort);
+        };
+        if (this.shut) queue.end();
+        return queue;
+      },
+    };
+  }
+
+  override on<T extends EventEmitter.EventNames<JobExecutorEvents>>(event: T, fn: EventEmitter.EventListener<JobExecutorEvents, T>, context?: unknown): this {
+    super.on(event, fn, context);
+    if (event === 'event') this.forwardEvents();
+    return this;
+  }
+
+  override addListener<T extends EventEmitter.EventNames<JobExecutorEvents>>(event: T, fn: EventEmitter.EventListener<JobExecutorEvents, T>, context?: unknown): this {
+    return this.on(event, fn, context);
+  }
+
+  override once<T extends EventEmitter.EventNames<JobExecutorEvents>>(event: T, fn: EventEmitter.EventListener<JobExecutorEvents, T>, context?: unknown): this {
+    super.once(event, fn, context);
+    if (event === 'event') this.forwardEvents();
+    return this;
+  }
+
+  /** Forwards reactor events to `on('event')` listeners only while there are any (no cost otherwise). */
+  private forwardEvents(): void {
+    if (this.stopEventForwarding) return;
+    const reactor = this.reactor;
+    this.stopEventForwarding = reactor.onRawEvent((job, code, t, ctx) => {
+      if (this.listenerCount('event') === 0) {
+        this.stopEventForwarding?.();
+        this.stopEventForwarding = undefined;
+        return;
+      }
+      this.emit('event', reactor.jobid(job), reactor.toEvent(job, code, t, ctx));
+    });
+  }
+
+  /**
+   * Stops accepting jobs. With `cancelFutures`, jobs that have not started are canceled; with
+   * `wait` (default), resolves once every job is inactive and the backend is closed.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const wait = options.wait ?? true;
+    this.shut = true;
+    if (options.cancelFutures) {
+      const reactor = this.reactor;
+      for (let job = 0; job < reactor.totalJobs; job++) {
+        const state = reactor.stateOf(job);
+        if (state !== 'RUN' && state !== 'CLEANUP' && state !== 'INACTIVE') reactor.cancel(job, 'executor shut down');
+      }
+    }
+    this.shutdownPromise ??= (async () => {
+      await this.reactor.run();
+      this.emit('__shutdown' as 'event', ...([] as unknown as [JobID, JobEvent]));
+      await this.reactor.close();
+      this.unregisterExit();
+    })();
+    return wait ? this.shutdownPromise : Promise.resolve();
+  }
+
+  /** `await using ex = new JobExecutor()`: shuts down and waits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  /** Whether {@link shutdown} was called. */
+  get isShutdown(): boolean {
+    return this.shut;
+  }
+
+  private tryRef(jobid: JobID | JobFuture | string): JobRef {
+    if (jobid instanceof JobFuture) {
+      const id = jobid.id;
+      return id ? this.reactor.lookup(id) : -1;
+    }
+    if (jobid instanceof JobID) return this.reactor.lookup(jobid);
+    let parsed: JobID;
+    try {
+      parsed = JobID.parse(jobid);
+    } catch {
+      return -1;
+    }
+    return this.reactor.lookup(parsed);
+  }
+
+  private refOf(jobid: JobID | JobFuture | string, argument: string): JobRef {
+    const job = this.tryRef(jobid);
+    if (job < 0) {
+      const text = jobid instanceof JobFuture ? (jobid.id?.f58 ?? '(rejected future)') : typeof jobid === 'string' ? jobid : jobid.f58;
+      throw new UnknownJobError(text, argument);
+    }
+    return job;
+  }
+}
+
+function abortNote(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return `aborted: ${reason.message}`;
+  return reason === undefined ? 'aborted' : `aborted: ${String(reason)}`;
+}

@@ -1,0 +1,222 @@
+import { readFile } from 'node:fs/promises';
+import type { JobID } from '../ids/index.js';
+import type { JobRef, JobWatcher, Reactor } from '../reactor/reactor.js';
+import { JobFailedError, TimeoutError } from './errors.js';
+import { AsyncQueue } from './async-queue.js';
+import type { JobEvent, JobEventName, JobResult, JobState } from './types.js';
+
+/** Options of the waiting methods of {@link JobFuture}. */
+export interface FutureWaitOptions {
+  /** Milliseconds to wait before rejecting with {@link TimeoutError}; the job keeps running. Default: no limit. */
+  readonly timeout?: number;
+  /** Abandons the wait (rejects with the signal's reason); the job keeps running. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The promise-like handle of one submitted job. `await future` resolves to its {@link JobResult}
+ * whatever the result (with `rejectOnFailure`, non-COMPLETED results reject with {@link JobFailedError});
+ * it rejects only when the job never got an id (invalid or impossible request).
+ */
+export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
+  private promise: Promise<JobResult> | undefined;
+  private settle: ((result: JobResult) => void) | undefined;
+  private doneCallback: ((future: JobFuture) => void) | ((future: JobFuture) => void)[] | undefined;
+  private finalResult: JobResult | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly reactor: Reactor,
+    private readonly job: JobRef,
+    private readonly submitError: unknown,
+    private readonly rejectOnFailure: boolean,
+  ) {
+    if (job >= 0 && !reactor.isInactive(job)) reactor.watch(job, this, false);
+  }
+
+  /** The job's id, or undefined if the submission was rejected. */
+  get id(): JobID | undefined {
+    return this.job >= 0 ? this.reactor.jobid(this.job) : undefined;
+  }
+
+  /** The submission error, if the job never got an id; undefined otherwise. */
+  get error(): unknown {
+    return this.submitError;
+  }
+
+  /** The backend's own id (a pid on the local backend, a Slurm job id), once known. */
+  get nativeId(): string | undefined {
+    return this.job >= 0 ? this.reactor.nativeId(this.job) : undefined;
+  }
+
+  /** The RFC 21 state. A rejected submission is INACTIVE. */
+  get state(): JobState {
+    return this.job >= 0 ? this.reactor.stateOf(this.job) : 'INACTIVE';
+  }
+
+  /** Where the job's stdout goes (undefined if the submission was rejected). */
+  get stdoutPath(): string | undefined {
+    return this.job >= 0 ? this.reactor.backend.outputPaths(this.job).stdout : undefined;
+  }
+
+  /** Where the job's stderr goes (undefined if the submission was rejected). */
+  get stderrPath(): string | undefined {
+    return this.job >= 0 ? this.reactor.backend.outputPaths(this.job).stderr : undefined;
+  }
+
+  /** Reads the job's stdout file (UTF-8). */
+  readStdout(): Promise<string> {
+    return readFile(this.requirePath(this.stdoutPath), 'utf8');
+  }
+
+  /** Reads the job's stderr file (UTF-8). */
+  readStderr(): Promise<string> {
+    return readFile(this.requirePath(this.stderrPath), 'utf8');
+  }
+
+  /** Resolves to the job id (at once), or rejects with the submission error. */
+  async jobid(options: FutureWaitOptions = {}): Promise<JobID> {
+    void options;
+    if (this.job < 0) throw this.submitError;
+    return this.reactor.jobid(this.job);
+  }
+
+  /** Waits for the result; rejects with {@link TimeoutError} after `timeout` ms (the job keeps running). */
+  result(options: FutureWaitOptions = {}): Promise<JobResult> {
+    if (options.timeout === undefined && options.signal === undefined) return this.asPromise();
+    return waitWithLimits(this.asPromise(), options, `result of job ${this.id?.f58 ?? '(rejected)'}`);
+  }
+
+  /** Whether the job is inactive (or its submission was rejected). */
+  done(): boolean {
+    return this.job < 0 || this.reactor.isInactive(this.job);
+  }
+
+  /** Whether the job is running (RUN state). */
+  running(): boolean {
+    return this.state === 'RUN';
+  }
+
+  /** Whether the job ended CANCELED. */
+  cancelled(): boolean {
+    return this.job >= 0 && this.reactor.isInactive(this.job) && this.reactor.resultNameOf(this.job) === 'CANCELED';
+  }
+
+  /** Cancels the job, pending or running. Returns whether it took effect. */
+  cancel(reason?: string): boolean {
+    return this.job >= 0 && this.reactor.cancel(this.job, reason);
+  }
+
+  /**
+   * The job's events: the past ones first, then live ones, ending after `clean`. Any number of
+   * consumers may iterate at once.
+   */
+  events(): AsyncIterable<JobEvent> {
+    const job = this.job;
+    const reactor = this.reactor;
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<JobEvent> {
+        const queue = new AsyncQueue<JobEvent>();
+        if (job < 0) {
+          queue.end();
+          return queue;
+        }
+        const stop = reactor.eventWatchAsync(job, (event) => {
+          queue.push(event);
+          if (event.name === 'clean') queue.end();
+        });
+        queue.onReturn = stop;
+        return queue;
+      },
+    };
+  }
+
+  /**
+   * Calls `callback(future, event)` for every event named `name` (past ones replayed first, as
+   * Flux's `add_event_callback` does). Returns a function that removes the callback.
+   */
+  addEventCallback(name: JobEventName, callback: (future: JobFuture, event: JobEvent) => void): () => void {
+    if (this.job < 0) return () => {};
+    return this.reactor.eventWatchAsync(this.job, (event) => {
+      if (event.name === name) callback(this, event);
+    });
+  }
+
+  /** Promise interop. */
+  then<A = JobResult, B = never>(onFulfilled?: ((value: JobResult) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.asPromise().then(onFulfilled, onRejected);
+  }
+
+  /** Promise interop. */
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<JobResult | B> {
+    return this.asPromise().catch(onRejected);
+  }
+
+  /** The final result if the job is done, else undefined (no waiting). */
+  peek(): JobResult | undefined {
+    if (this.finalResult === undefined && this.job >= 0) this.finalResult = this.reactor.resultOf(this.job);
+    return this.finalResult;
+  }
+
+  /** @internal Calls `cb` once the future is done (at once if it is). */
+  _onDone(cb: (future: JobFuture) => void): void {
+    if (this.done()) cb(this);
+    else if (this.doneCallback === undefined) this.doneCallback = cb;
+    else if (Array.isArray(this.doneCallback)) this.doneCallback.push(cb);
+    else this.doneCallback = [this.doneCallback, cb];
+  }
+
+  /** @internal Whether the job could not be submitted or ended other than COMPLETED. */
+  _failed(): boolean {
+    return this.job < 0 || (this.reactor.isInactive(this.job) && this.reactor.resultNameOf(this.job) !== 'COMPLETED');
+  }
+
+  /** @internal JobWatcher */
+  onJobInactive(): void {
+    if (this.settle) this.settle(this.peek()!);
+    const cb = this.doneCallback;
+    if (cb === undefined) return;
+    this.doneCallback = undefined;
+    if (Array.isArray(cb)) for (const c of cb) c(this);
+    else cb(this);
+  }
+
+  private asPromise(): Promise<JobResult> {
+    if (this.promise) return this.promise;
+    if (this.job < 0) this.promise = Promise.reject(this.submitError);
+    else if (this.reactor.isInactive(this.job)) this.promise = this.outcome(this.peek()!);
+    else this.promise = new Promise<JobResult>((resolve) => (this.settle = resolve)).then((r) => this.outcome(r));
+    return this.promise;
+  }
+
+  private outcome(result: JobResult): Promise<JobResult> {
+    if (this.rejectOnFailure && result.result !== 'COMPLETED') return Promise.reject(new JobFailedError(result));
+    return Promise.resolve(result);
+  }
+
+  private requirePath(p: string | undefined): string {
+    if (p === undefined) throw this.submitError;
+    return p;
+  }
+}
+
+/** Races `promise` against a timeout and an abort signal, cleaning both up. */
+export function waitWithLimits<T>(promise: Promise<T>, options: FutureWaitOptions, what: string): Promise<T> {
+  const { timeout, signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => finish(() => reject(signal!.reason));
+    const finish = (fn: () => void) => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    if (timeout !== undefined) timer = setTimeout(() => finish(() => reject(new TimeoutError(what, timeout))), timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => finish(() => resolve(v)),
+      (e) => finish(() => reject(e)),
+    );
+  });
+}

@@ -1,0 +1,10 @@
+export { JobExecutor } from './executor.js';
+export type { JobExecutorOptions, SubmitOptions, MapOptions, ShutdownOptions, JobEventRecord, JobExecutorEvents } from './executor.js';
+export { JobFuture } from './future.js';
+export type { FutureWaitOptions } from './future.js';
+export { asCompleted, wait } from './wait.js';
+export type { AsCompletedOptions, Completed, WaitOptions, WaitResult, ReturnWhen } from './wait.js';
+export { ExecutorShutdownError, JobFailedError, TimeoutError, UnknownJobError, UnsatisfiableRequestError } from './errors.js';
+export type { Backend, BackendHost, BackendCapabilities, JobHandle, PollInterval } from './backend.js';
+export type { BackendName, BackendOptions } from './backends.js';
+export type { JobEvent, JobEventName, JobException, JobResult, JobResultName, JobState } from './types.js';

@@ -1,0 +1,124 @@
+import { TimeoutError } from './errors.js';
+import type { JobFuture } from './future.js';
+import type { JobResult } from './types.js';
+import { AsyncQueue } from './async-queue.js';
+
+/** Options of {@link asCompleted}. */
+export interface AsCompletedOptions {
+  /** Milliseconds after which the iteration throws {@link TimeoutError} if futures are still pending. */
+  readonly timeout?: number;
+}
+
+/**
+ * One completed future as {@link asCompleted} yields it. Not the future itself: futures are
+ * thenable, and TypeScript types `for await` elements as their awaited value.
+ */
+export interface Completed {
+  /** The future that completed. */
+  readonly future: JobFuture;
+  /** Its result; undefined if the submission was rejected (see `error`). */
+  readonly result: JobResult | undefined;
+  /** The submission error, if the job never got an id. */
+  readonly error: unknown;
+}
+
+/**
+ * Yields the futures as they complete (those already done first, in the order given), each as a
+ * {@link Completed} record. Throws {@link TimeoutError} if `timeout` ms pass before all are done;
+ * the jobs keep running.
+ *
+ * (A hand-written iterator, not an async generator: `yield` in an async generator would await the
+ * thenable futures.)
+ */
+export function asCompleted(futures: Iterable<JobFuture>, options: AsCompletedOptions = {}): AsyncIterableIterator<Completed> {
+  const pending = new Set(futures);
+  const queue = new AsyncQueue<JobFuture>();
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    if (options.timeout !== undefined) {
+      const timeout = options.timeout;
+      timer = setTimeout(() => queue.end(new TimeoutError(`asCompleted (${pending.size} of the futures still pending)`, timeout)), timeout);
+    }
+    for (const f of [...pending]) f._onDone((done) => queue.push(done));
+  };
+  const stop = () => {
+    if (timer) clearTimeout(timer);
+    void queue.return();
+  };
+  const iterator: AsyncIterableIterator<Completed> = {
+    async next(): Promise<IteratorResult<Completed>> {
+      start();
+      while (pending.size > 0) {
+        let next: IteratorResult<JobFuture>;
+        try {
+          next = await queue.next();
+        } catch (error) {
+          stop();
+          throw error;
+        }
+        if (next.done) break;
+        if (pending.delete(next.value)) {
+          if (pending.size === 0) stop();
+          const future = next.value;
+          return { value: { future, result: future.peek(), error: future.error }, done: false };
+        }
+      }
+      stop();
+      return { value: undefined, done: true };
+    },
+    async return(): Promise<IteratorResult<Completed>> {
+      stop();
+      pending.clear();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** When {@link wait} returns. */
+export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
+
+/** Options of {@link wait}. */
+export interface WaitOptions {
+  /** Milliseconds to wait at most; then it returns with what is done (no error, as in Python). */
+  readonly timeout?: number;
+  /** Default `ALL_COMPLETED`. `FIRST_EXCEPTION` returns when a job ends other than COMPLETED (or could not be submitted). */
+  readonly returnWhen?: ReturnWhen;
+}
+
+/** What {@link wait} resolves to. */
+export interface WaitResult {
+  readonly done: Set<JobFuture>;
+  readonly notDone: Set<JobFuture>;
+}
+
+/** Waits for futures as Python's `concurrent.futures.wait` does. */
+export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): Promise<WaitResult> {
+  const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
+  const done = new Set<JobFuture>();
+  const notDone = new Set<JobFuture>(futures);
+  return new Promise<WaitResult>((resolve) => {
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      resolve({ done, notDone });
+    };
+    const check = (f: JobFuture) => {
+      if (finished || !notDone.delete(f)) return;
+      done.add(f);
+      if (notDone.size === 0 || returnWhen === 'FIRST_COMPLETED' || (returnWhen === 'FIRST_EXCEPTION' && f._failed())) finish();
+    };
+    if (notDone.size === 0) return finish();
+    if (options.timeout !== undefined) timer = setTimeout(finish, options.timeout);
+    for (const f of [...notDone]) f._onDone(check);
+  });
+}

@@ -1,0 +1,12 @@
+/**
+ * jobfutures: `concurrent.futures` for batch jobs. Describe a job as a Flux Jobspec V1, submit it to
+ * a {@link JobExecutor}, get a promise-like {@link JobFuture} back.
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './ids/index.js';
+export * from './jobspec/index.js';
+export * from './executor/index.js';
+export * from './reactor/index.js';
+export { LocalBackend } from './backends/local/local-backend.js';
+export type { LocalBackendOptions } from './backends/local/local-backend.js';

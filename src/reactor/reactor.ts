@@ -1,0 +1,813 @@
+import { FluidGenerator, JobID } from '../ids/index.js';
+import type { Jobspec } from '../jobspec/index.js';
+import type { Backend, BackendHost, JobHandle } from '../executor/backend.js';
+import type { JobEvent, JobEventName, JobResult, JobState } from '../executor/types.js';
+import { InvalidArgumentError } from '../errors.js';
+import { F, JobTable, R, S, T, T_COUNT } from './job-table.js';
+import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, fatalException, rebuildEvents, resultOf, returncodeOf, submitContext } from './events.js';
+import { ReactorFuture } from './reactor-future.js';
+import { PollLoop } from './poll-loop.js';
+import { now } from '../util/time.js';
+import { UnknownJobError } from '../executor/errors.js';
+
+/** A job inside one reactor: a small integer, cheaper than a {@link JobID} on hot paths. */
+export type JobRef = number;
+
+const STATE_NAMES: readonly JobState[] = ['NEW', 'DEPEND', 'PRIORITY', 'SCHED', 'RUN', 'CLEANUP', 'INACTIVE'];
+
+/** Options of {@link Reactor}. */
+export interface ReactorOptions {
+  /** The backend that runs the jobs. */
+  readonly backend: Backend;
+  /** Where job ids come from. Default: a new {@link FluidGenerator} with a random generator id. */
+  readonly idGenerator?: FluidGenerator;
+  /** How many jobs {@link Reactor.submitMany} hands to the backend per turn of the event loop. Default 8192. */
+  readonly chunkSize?: number;
+}
+
+/** Options of one submission. */
+export interface ReactorSubmitOptions {
+  /** 0 (held) to 31 (expedite). Default 16. */
+  readonly urgency?: number;
+  /** Jobs that must complete first (the job waits in DEPEND; if one ends otherwise, the job gets a `dependency` exception). */
+  readonly dependsOn?: readonly (JobID | JobRef)[];
+}
+
+/** The global event listener: positional arguments, no event object per event. */
+export type ReactorEventListener = (jobid: JobID, name: JobEventName, timestamp: number, context: Readonly<Record<string, unknown>> | undefined) => void;
+
+/**
+ * Internal per-job observer (the executor's futures, `resultAsync`, `eventWatchAsync`). One object
+ * per watched job, no closures: events of watched jobs are delivered in the reactor's batches.
+ * @internal
+ */
+export interface JobWatcher {
+  /** Called for each event of the job when the watcher asked for events. */
+  onJobEvent?(job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined): void;
+  /** Called once when the job became inactive. */
+  onJobInactive?(job: JobRef): void;
+}
+
+/** Raw listener over handles, for the executor. @internal */
+export type RawEventListener = (job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined) => void;
+
+const DEFAULT_URGENCY = 16;
+/** Jobs of a fan-out that share one clock read (a power of two). */
+const SUBMIT_BLOCK = 256;
+const FLUSH_THRESHOLD = 1 << 16;
+
+
+
+/**
+ * The engine: Flux's `*_async` job interface in TypeScript. It keeps every job in a compact table,
+ * drives the backend, derives states and results from events, and delivers events in batches.
+ * {@link JobExecutor} is a second face on the same engine.
+ *
+ * Jobs are named by {@link JobRef} (an integer) on the hot path and by {@link JobID} in the API.
+ */
+export class Reactor implements BackendHost {
+  /** The backend this reactor drives. */
+  readonly backend: Backend;
+  private readonly table = new JobTable();
+  private readonly ids: FluidGenerator;
+  private readonly chunkSize: number;
+  private active = 0;
+  private closed = false;
+
+  // sparse per-job data
+  private readonly extras = new Map<JobRef, ExtraEvent[]>();
+  private readonly initialUrgency = new Map<JobRef, number>();
+  private readonly depsOf = new Map<JobRef, JobRef[]>();
+  private readonly unmet = new Map<JobRef, number>();
+  private readonly dependents = new Map<JobRef, JobRef[]>();
+  /** Per-job watchers, indexed by JobRef (dense when every job is watched, as under the executor). */
+  private readonly watchers: (JobWatcher | JobWatcher[] | undefined)[] = [];
+  private readonly foreignIds = new Map<JobRef, JobID>();
+  private readonly foreignByValue = new Map<bigint, JobRef>();
+  private readonly eventCount: number[] = [];
+
+  // event batch
+  private evJob = new Int32Array(1024);
+  private evCode = new Uint8Array(1024);
+  private evTime = new Float64Array(1024);
+  private evCtx: (Readonly<Record<string, unknown>> | undefined)[] = [];
+  private evLen = 0;
+  private flushScheduled = false;
+  private flushing = false;
+  private readonly listeners: ReactorEventListener[] = [];
+  private readonly rawListeners: RawEventListener[] = [];
+
+  // submit batch
+  private pendingSubmit: JobRef[] = [];
+  private submitScheduled = false;
+
+  // polling
+  private readonly pollLoop: PollLoop | undefined;
+  private readonly handedActive: Set<JobRef> | undefined;
+
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: ReactorOptions) {
+    this.backend = options.backend;
+    this.ids = options.idGenerator ?? new FluidGenerator();
+    this.chunkSize = options.chunkSize ?? 8192;
+    if (this.backend.poll) {
+      const poll = this.backend.poll.bind(this.backend);
+      this.handedActive = new Set();
+      const set = this.handedActive;
+      this.pollLoop = new PollLoop(this.backend.pollInterval ?? { min: 250, max: 5000 }, () => poll([...set]), () => set.size > 0);
+    }
+    this.backend.bind(this);
+  }
+
+  // ---------------------------------------------------------------- submission
+
+  /**
+   * Submits one job. The returned future resolves to its {@link JobID} (at once: ids are made
+   * here), or rejects with a typed error if the job can never run (the job then leaves no trace).
+   */
+  submitAsync(spec: Jobspec, options: ReactorSubmitOptions = {}): ReactorFuture<JobID> {
+    const future = new ReactorFuture<JobID>();
+    try {
+      const job = this.submitRef(spec, options);
+      future._resolve(this.jobid(job));
+    } catch (error) {
+      future._reject(error);
+    }
+    return future;
+  }
+
+  /**
+   * Submits one job and returns its {@link JobRef}; throws a typed error (and submits nothing) if
+   * the spec can never run here or an option is invalid.
+   */
+  submitRef(spec: Jobspec, options: ReactorSubmitOptions = {}): JobRef {
+    this.assertOpen();
+    const urgency = checkUrgency(options.urgency);
+    this.backend.check(spec);
+    const deps = options.dependsOn && options.dependsOn.length > 0 ? options.dependsOn.map((d, i) => this.resolveDependency(d, i)) : undefined;
+    const job = this.newJob(spec, urgency);
+    if (deps) this.depsOf.set(job, deps);
+    this.advance(job, deps);
+    return job;
+  }
+
+  /**
+   * Homogeneous fan-out: submits `count` jobs of the same spec with no per-job objects. The jobs
+   * get consecutive {@link JobRef}s; `callback(error, first, count)` is called once they all have ids
+   * (a rejected spec submits none). Large counts are handed to the backend in chunks, one chunk per
+   * turn of the event loop, so the process stays responsive.
+   */
+  submitMany(spec: Jobspec, count: number, callback?: (error: unknown, first: JobRef, count: number) => void, options: Omit<ReactorSubmitOptions, 'dependsOn'> = {}): void {
+    let first = -1;
+    try {
+      this.assertOpen();
+      if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError('count', `must be a non-negative integer, got ${String(count)}`);
+      const urgency = checkUrgency(options.urgency);
+      this.backend.check(spec);
+      first = this.table.size;
+      this.table.reserve(count);
+      // Ids and submit times in blocks: one clock read per block of jobs made in the same instant.
+      for (let i = 0; i < count; i += SUBMIT_BLOCK) {
+        const n = Math.min(SUBMIT_BLOCK, count - i);
+        const t = now();
+        const start = this.table.size;
+        for (let j = 0; j < n; j++) this.addJob(spec, urgency, t);
+        this.ids.nextBatchInto(this.table.idHi, this.table.idLo, start, n);
+      }
+    } catch (error) {
+      if (callback) callback(error, -1, 0);
+      else throw error;
+      return;
+    }
+    callback?.(undefined, first, count);
+    const end = first + count;
+    const step = (from: number): void => {
+      const to = Math.min(from + this.chunkSize, end);
+      const chunk: JobRef[] = [];
+      let t = now();
+      for (let job = from; job < to; job++) {
+        if (this.table.state[job] !== S.NEW) continue; // canceled meanwhile
+        if ((job & (SUBMIT_BLOCK - 1)) === 0) t = now();
+        this.proceedToSched(job, t, chunk);
+      }
+      if (chunk.length > 0) this.handOver(chunk);
+      if (this.evLen > 0) this.flushEvents();
+      if (to < end) setImmediate(step, to);
+    };
+    step(first);
+  }
+
+  /**
+   * Follows a job that exists on the backend under its own id (submitted elsewhere). The job gets a
+   * new JobID here. Needs a backend with `capabilities.adopt`.
+   */
+  adopt(nativeId: string, spec: Jobspec): JobRef {
+    this.assertOpen();
+    if (!this.backend.adopt || !this.backend.capabilities.adopt) throw new InvalidArgumentError('nativeId', `the ${this.backend.name} backend cannot follow jobs submitted elsewhere`);
+    const job = this.newJob(spec, DEFAULT_URGENCY);
+    const t = now();
+    this.setTime(job, T.DEPEND, t, E.DEPEND);
+    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    this.table.state[job] = S.SCHED;
+    this.table.flags[job]! |= F.HANDED;
+    this.table.nativeIds[job] = nativeId;
+    this.handedActive?.add(job);
+    this.backend.adopt(job, nativeId);
+    this.pollLoop?.kick();
+    return job;
+  }
+
+  private newJob(spec: Jobspec, urgency: number): JobRef {
+    const job = this.addJob(spec, urgency, now());
+    this.ids.nextInto(this.table.idHi, this.table.idLo, job);
+    return job;
+  }
+
+  /** Adds a job with its submit and validate events; the caller writes its id. */
+  private addJob(spec: Jobspec, urgency: number, t: number): JobRef {
+    const table = this.table;
+    const job = table.add(spec, urgency);
+    this.eventCount.push(0);
+    this.active++;
+    table.times[job * T_COUNT + T.SUBMIT] = t;
+    this.record(job, E.SUBMIT, t, undefined);
+    this.record(job, E.VALIDATE, t, undefined);
+    return job;
+  }
+
+  private resolveDependency(dep: JobID | JobRef, index: number): JobRef {
+    const job = typeof dep === 'number' ? dep : this.lookup(dep);
+    if (job < 0 || job >= this.table.size) throw new UnknownJobError(typeof dep === 'number' ? String(dep) : dep.f58, `dependsOn[${index}]`);
+    return job;
+  }
+
+  /** After validate: wait for dependencies (unless the backend handles them), then go to SCHED. */
+  private advance(job: JobRef, deps: JobRef[] | undefined): void {
+    const t = now();
+    if (deps && !this.backend.capabilities.nativeDependencies) {
+      let unmet = 0;
+      for (const dep of deps) {
+        const state = this.table.state[dep]!;
+        if (state === S.INACTIVE) {
+          if (this.table.result[dep] !== R.COMPLETED) {
+            this.table.state[job] = S.DEPEND;
+            this.dependencyFailed(job, dep);
+            return;
+          }
+        } else {
+          unmet++;
+          let list = this.dependents.get(dep);
+          if (!list) this.dependents.set(dep, (list = []));
+          list.push(job);
+        }
+      }
+      if (unmet > 0) {
+        this.table.state[job] = S.DEPEND;
+        this.unmet.set(job, unmet);
+        this.scheduleFlush();
+        return;
+      }
+    }
+    this.proceedToSched(job, t, undefined);
+  }
+
+  private proceedToSched(job: JobRef, t: number, into: JobRef[] | undefined): void {
+    this.setTime(job, T.DEPEND, t, E.DEPEND);
+    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    this.table.state[job] = S.SCHED;
+    if (into) {
+      into.push(job);
+      return;
+    }
+    this.table.flags[job]! |= F.BATCHED;
+    this.pendingSubmit.push(job);
+    if (!this.submitScheduled) {
+      this.submitScheduled = true;
+      queueMicrotask(this.flushSubmits);
+    }
+  }
+
+  private readonly flushSubmits = (): void => {
+    this.submitScheduled = false;
+    const batch = this.pendingSubmit;
+    if (batch.length === 0) return;
+    this.pendingSubmit = [];
+    const flags = this.table.flags;
+    const ready: JobRef[] = [];
+    for (const job of batch) {
+      if ((flags[job]! & F.BATCHED) === 0) continue;
+      flags[job]! &= ~F.BATCHED;
+      ready.push(job);
+    }
+    if (ready.length > 0) this.handOver(ready);
+  };
+
+  private handOver(jobs: JobRef[]): void {
+    const flags = this.table.flags;
+    for (const job of jobs) flags[job]! |= F.HANDED;
+    if (this.handedActive) for (const job of jobs) this.handedActive.add(job);
+    this.backend.submit(jobs);
+    this.pollLoop?.kick();
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /**
+   * Cancels a job: a pending one never starts, a running one is ended (SIGTERM, then SIGKILL after
+   * the backend's kill timeout). Returns whether it took effect (false once the job is cleaning up).
+   */
+  cancel(job: JobID | JobRef, reason = 'canceled'): boolean {
+    return this.raise(job, 'cancel', 0, reason);
+  }
+
+  /**
+   * Raises an exception on a job. A fatal one (severity 0) ends it like {@link cancel}.
+   * Returns whether it took effect.
+   */
+  raise(job: JobID | JobRef, type: string, severity: number, note: string): boolean {
+    const h = this.ref(job);
+    const state = this.table.state[h]!;
+    if (state >= S.CLEANUP || (this.table.flags[h]! & F.FATAL) !== 0) return false;
+    this.exception(h, type, severity, note);
+    if (severity !== 0) return true;
+    const flags = this.table.flags[h]!;
+    if (flags & F.HANDED) this.backend.cancel(h);
+    else {
+      this.table.flags[h] = flags & ~F.BATCHED;
+      this.unmet.delete(h);
+      this.abandoned(h);
+    }
+    return true;
+  }
+
+  /** Sends a signal to a running job. Returns false if the job is not running. */
+  killJob(job: JobID | JobRef, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    const h = this.ref(job);
+    if (this.table.state[h] !== S.RUN) return false;
+    this.backend.kill(h, signal);
+    return true;
+  }
+
+  /** Changes a job's urgency (0 holds it, raising it releases it). Returns false if the job is no longer pending. */
+  setJobUrgency(job: JobID | JobRef, urgency: number): boolean {
+    const h = this.ref(job);
+    const u = checkUrgency(urgency);
+    if (this.table.state[h]! >= S.RUN) return false;
+    if (!this.initialUrgency.has(h)) this.initialUrgency.set(h, this.table.urgency[h]!);
+    this.table.urgency[h] = u;
+    this.addExtra(h, 'urgency', now(), { urgency: u });
+    if (this.table.flags[h]! & F.HANDED) this.backend.setUrgency(h, u);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** Number of jobs not yet inactive. */
+  get activeJobs(): number {
+    return this.active;
+  }
+
+  /** Number of jobs ever submitted to this reactor. */
+  get totalJobs(): number {
+    return this.table.size;
+  }
+
+  /** The JobRef of an id, or throws {@link UnknownJobError}. */
+  ref(job: JobID | JobRef): JobRef {
+    if (typeof job === 'number') {
+      if (!Number.isInteger(job) || job < 0 || job >= this.table.size) throw new UnknownJobError(String(job), 'job');
+      return job;
+    }
+    const h = this.lookup(job);
+    if (h < 0) throw new UnknownJobError(job.f58, 'jobid');
+    return h;
+  }
+
+  /** The JobRef of an id, or -1. */
+  lookup(id: JobID): JobRef {
+    const value = id.value;
+    const h = this.table.findOurs(Number(value >> 24n), Number(value & 0xffffffn));
+    return h >= 0 ? h : (this.foreignByValue.get(value) ?? -1);
+  }
+
+  /** RFC 21 state of a job. */
+  stateOf(job: JobID | JobRef): JobState {
+    return STATE_NAMES[this.table.state[this.ref(job)]!]!;
+  }
+
+  /** Whether the job is inactive. */
+  isInactive(job: JobRef): boolean {
+    return this.table.state[job] === S.INACTIVE;
+  }
+
+  /** The result of an inactive job (undefined while active). */
+  resultOf(job: JobID | JobRef): JobResult | undefined {
+    const h = this.ref(job);
+    const table = this.table;
+    if (table.state[h] !== S.INACTIVE) return undefined;
+    const exception = table.flags[h]! & F.EXTRAS ? fatalException(this.extras.get(h)) : undefined;
+    const status = table.status[h]!;
+    const base = h * T_COUNT;
+    const tRun = table.times[base + T.START]!;
+    // One literal with every key (undefined when absent): a single object shape for all results.
+    return {
+      jobid: this.jobid(h),
+      nativeId: table.nativeIds[h],
+      result: RESULT_NAMES[table.result[h]!]!,
+      returncode: returncodeOf(status, exception),
+      waitstatus: status >= 0 ? status : undefined,
+      exception,
+      tSubmit: table.times[base + T.SUBMIT]!,
+      tRun: tRun !== 0 ? tRun : undefined,
+      tCleanup: table.times[base + T.CLEAN]!,
+    };
+  }
+
+  /** The result name of an inactive job, without building the result (undefined while active). */
+  resultNameOf(job: JobRef): JobResult['result'] | undefined {
+    return RESULT_NAMES[this.table.result[job]!];
+  }
+
+  /** The job's events so far, rebuilt from its compact record. */
+  eventsOf(job: JobID | JobRef): JobEvent[] {
+    const h = this.ref(job);
+    return rebuildEvents(this.table, h, this.extras.get(h), this.initialUrgency.get(h) ?? this.table.urgency[h]!);
+  }
+
+  /** Resolves to the job's result once it is inactive. */
+  resultAsync(job: JobID | JobRef): ReactorFuture<JobResult> {
+    const future = new ReactorFuture<JobResult>();
+    let h: JobRef;
+    try {
+      h = this.ref(job);
+    } catch (error) {
+      future._reject(error);
+      return future;
+    }
+    if (this.table.state[h] === S.INACTIVE) future._resolve(this.resultOf(h)!);
+    else this.watch(h, { onJobInactive: (j) => future._resolve(this.resultOf(j)!) }, false);
+    return future;
+  }
+
+  /**
+   * Calls `callback` for each event of the job: first the past ones (synchronously), then live ones
+   * as they happen, ending after `clean`. Returns a function that stops the watch.
+   */
+  eventWatchAsync(job: JobID | JobRef, callback: (event: JobEvent) => void): () => void {
+    const h = this.ref(job);
+    const past = this.eventsOf(h);
+    for (const ev of past) callback(ev);
+    if (this.table.state[h] === S.INACTIVE) return () => {};
+    const watcher: JobWatcher = { onJobEvent: (j, code, t, ctx) => callback(this.toEvent(j, code, t, ctx)) };
+    // Events of this job still in the batch are already in `past`: the watcher skips them.
+    const buffered = this.countBuffered(h);
+    if (buffered > 0) this.pendingSkip.set(watcher, buffered);
+    const stop = () => this.unwatch(h, watcher);
+    this.watch(h, watcher, true);
+    return stop;
+  }
+
+  /** Adds a global listener for every event of every job; returns a function that removes it. */
+  onEvent(listener: ReactorEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** @internal Raw listener over JobRefs (the executor's `watch()`). */
+  onRawEvent(listener: RawEventListener): () => void {
+    this.rawListeners.push(listener);
+    return () => {
+      const i = this.rawListeners.indexOf(listener);
+      if (i >= 0) this.rawListeners.splice(i, 1);
+    };
+  }
+
+  /** @internal Registers a per-job watcher; `events` asks for every event, else only inactivity. */
+  watch(job: JobRef, watcher: JobWatcher, events: boolean): void {
+    const existing = this.watchers[job];
+    if (!existing) this.watchers[job] = watcher;
+    else if (Array.isArray(existing)) existing.push(watcher);
+    else this.watchers[job] = [existing, watcher];
+    this.table.flags[job]! |= events ? F.WATCHED | F.NOTIFY : F.NOTIFY;
+  }
+
+  /** @internal */
+  unwatch(job: JobRef, watcher: JobWatcher): void {
+    const existing = this.watchers[job];
+    if (existing === watcher) this.watchers[job] = undefined;
+    else if (Array.isArray(existing)) {
+      const i = existing.indexOf(watcher);
+      if (i >= 0) existing.splice(i, 1);
+      if (existing.length === 0) this.watchers[job] = undefined;
+    }
+  }
+
+  /** Resolves when every submitted job is inactive. */
+  run(): Promise<void> {
+    if (this.active === 0 && this.evLen === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops the poll loop and closes the backend. Active jobs should have been canceled or awaited. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pollLoop?.stop();
+    await this.backend.close();
+  }
+
+  /** Whether {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---------------------------------------------------------------- BackendHost
+
+  /** @internal */
+  spec(job: JobHandle): Jobspec {
+    return this.table.specs[job]!;
+  }
+
+  /** The id of a job. */
+  jobid(job: JobHandle): JobID {
+    if (this.table.flags[job]! & F.FOREIGN) return this.foreignIds.get(job)!;
+    return JobID.fromParts(this.table.idHi[job]!, this.table.idLo[job]!);
+  }
+
+  /** @internal */
+  urgency(job: JobHandle): number {
+    return this.table.urgency[job]!;
+  }
+
+  /** @internal */
+  dependencies(job: JobHandle): readonly JobHandle[] {
+    return this.depsOf.get(job) ?? [];
+  }
+
+  /** The backend's own id of a job, once known. */
+  nativeId(job: JobHandle): string | undefined {
+    return this.table.nativeIds[job];
+  }
+
+  /** @internal */
+  setNativeId(job: JobHandle, nativeId: string): void {
+    this.table.nativeIds[job] = nativeId;
+  }
+
+  /** @internal */
+  alloc(job: JobHandle, _context?: Record<string, unknown>, t = now()): void {
+    const flags = this.table.flags[job]!;
+    if (flags & F.ALLOC || this.table.state[job]! >= S.INACTIVE) return;
+    this.table.flags[job] = flags | F.ALLOC;
+    this.setTime(job, T.ALLOC, t, E.ALLOC);
+  }
+
+  /** @internal */
+  started(job: JobHandle, t = now()): void {
+    const table = this.table;
+    if (table.flags[job]! & F.START || table.state[job]! >= S.INACTIVE) return;
+    this.alloc(job, undefined, t);
+    table.flags[job]! |= F.START;
+    if (table.state[job]! < S.RUN) table.state[job] = S.RUN;
+    this.setTime(job, T.START, t, E.START);
+  }
+
+  /** @internal */
+  finished(job: JobHandle, waitstatus: number, t = now()): void {
+    const table = this.table;
+    const flags = table.flags[job]!;
+    if (flags & F.FINISH || table.state[job]! >= S.INACTIVE) return;
+    if ((flags & F.FATAL) === 0) this.started(job, t);
+    else this.alloc(job, undefined, t);
+    table.flags[job]! |= F.FINISH;
+    table.status[job] = waitstatus;
+    table.state[job] = S.CLEANUP;
+    this.setTime(job, T.FINISH, t, E.FINISH);
+    this.record(job, E.RELEASE, t, undefined);
+    this.record(job, E.FREE, t, undefined);
+    this.clean(job, t);
+  }
+
+  /** @internal */
+  exception(job: JobHandle, type: string, severity: number, note: string, t = now()): void {
+    const state = this.table.state[job]!;
+    if (state >= S.INACTIVE) return;
+    this.addExtra(job, 'exception', t, { type, severity, note });
+    if (severity === 0) {
+      this.table.flags[job]! |= F.FATAL;
+      if (state !== S.RUN) this.table.state[job] = S.CLEANUP;
+    }
+  }
+
+  /** @internal */
+  abandoned(job: JobHandle, t = now()): void {
+    const table = this.table;
+    if (table.state[job]! >= S.INACTIVE) return;
+    table.state[job] = S.CLEANUP;
+    if (table.flags[job]! & F.ALLOC) {
+      this.record(job, E.RELEASE, t, undefined);
+      this.record(job, E.FREE, t, undefined);
+    }
+    this.clean(job, t);
+  }
+
+  /** @internal */
+  requeued(job: JobHandle, _t = now()): void {
+    const table = this.table;
+    if (table.state[job]! >= S.CLEANUP) return;
+    table.flags[job]! &= ~(F.ALLOC | F.START);
+    table.state[job] = S.SCHED;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private clean(job: JobRef, t: number): void {
+    const table = this.table;
+    const exception = table.flags[job]! & F.EXTRAS ? fatalException(this.extras.get(job)) : undefined;
+    table.result[job] = resultOf(table.flags[job]!, table.status[job]!, exception);
+    table.state[job] = S.INACTIVE;
+    this.setTime(job, T.CLEAN, t, E.CLEAN);
+    this.handedActive?.delete(job);
+    this.active--;
+    const waiting = this.dependents.get(job);
+    if (waiting) {
+      this.dependents.delete(job);
+      const ok = table.result[job] === R.COMPLETED;
+      for (const d of waiting) {
+        if (table.state[d] !== S.DEPEND) continue;
+        if (!ok) {
+          this.unmet.delete(d);
+          this.dependencyFailed(d, job);
+          continue;
+        }
+        const left = this.unmet.get(d)! - 1;
+        if (left > 0) this.unmet.set(d, left);
+        else {
+          this.unmet.delete(d);
+          this.proceedToSched(d, t, undefined);
+        }
+      }
+    }
+    if (this.active === 0) this.scheduleFlush();
+  }
+
+  private dependencyFailed(job: JobRef, dep: JobRef): void {
+    const result = RESULT_NAMES[this.table.result[dep]!] ?? 'FAILED';
+    this.exception(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
+    this.abandoned(job);
+  }
+
+  private setTime(job: JobRef, slot: T, t: number, code: E): void {
+    this.table.times[job * T_COUNT + slot] = t;
+    this.record(job, code, t, undefined);
+  }
+
+  private addExtra(job: JobRef, name: 'exception' | 'urgency', t: number, context: Record<string, unknown>): void {
+    let list = this.extras.get(job);
+    if (!list) this.extras.set(job, (list = []));
+    this.table.flags[job]! |= F.EXTRAS;
+    list.push({ pos: this.eventCount[job]!, name, timestamp: t, context });
+    this.record(job, name === 'exception' ? E.EXCEPTION : E.URGENCY, t, context);
+  }
+
+  private record(job: JobRef, code: E, t: number, ctx: Readonly<Record<string, unknown>> | undefined): void {
+    this.eventCount[job]!++;
+    const flags = this.table.flags[job]!;
+    if (this.listeners.length > 0 || this.rawListeners.length > 0 || flags & F.WATCHED || (code === E.CLEAN && flags & F.NOTIFY)) this.push(job, code, t, ctx);
+  }
+
+  private push(job: JobRef, code: E, t: number, ctx: Readonly<Record<string, unknown>> | undefined): void {
+    const i = this.evLen;
+    if (i === this.evJob.length) {
+      const n = i * 2;
+      const j = new Int32Array(n);
+      j.set(this.evJob);
+      this.evJob = j;
+      const c = new Uint8Array(n);
+      c.set(this.evCode);
+      this.evCode = c;
+      const tt = new Float64Array(n);
+      tt.set(this.evTime);
+      this.evTime = tt;
+    }
+    this.evJob[i] = job;
+    this.evCode[i] = code;
+    this.evTime[i] = t;
+    this.evCtx[i] = ctx;
+    this.evLen = i + 1;
+    if (this.evLen >= FLUSH_THRESHOLD && !this.flushing) this.flushEvents();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushTask);
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flushEvents();
+  };
+
+  /** Delivers the batched events, then wakes `run()` waiters if nothing is active. */
+  private flushEvents(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let i = 0; i < this.evLen; i++) {
+        const job = this.evJob[i]!;
+        const code = this.evCode[i]!;
+        const t = this.evTime[i]!;
+        const ctx = this.evCtx[i];
+        this.evCtx[i] = undefined;
+        if (this.rawListeners.length > 0) for (const l of this.rawListeners) l(job, code, t, ctx);
+        if (this.listeners.length > 0) {
+          const id = this.jobid(job);
+          const full = ctx ?? this.contextOf(job, code);
+          for (const l of this.listeners) l(id, EVENT_NAMES[code]!, t, full);
+        }
+        const flags = this.table.flags[job]!;
+        if (flags & (F.WATCHED | F.NOTIFY)) this.deliverToWatchers(job, code, t, ctx, flags);
+      }
+    } finally {
+      this.evLen = 0;
+      this.flushing = false;
+    }
+    if (this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private deliverToWatchers(job: JobRef, code: number, t: number, ctx: Readonly<Record<string, unknown>> | undefined, flags: number): void {
+    const w = this.watchers[job];
+    if (!w) return;
+    if (code === E.CLEAN) this.watchers[job] = undefined;
+    if (!Array.isArray(w)) {
+      this.deliverTo(w, job, code, t, ctx, flags);
+      return;
+    }
+    for (const watcher of w.slice()) this.deliverTo(watcher, job, code, t, ctx, flags);
+  }
+
+  private deliverTo(watcher: JobWatcher, job: JobRef, code: number, t: number, ctx: Readonly<Record<string, unknown>> | undefined, flags: number): void {
+    if (flags & F.WATCHED && watcher.onJobEvent) {
+      const skip = this.pendingSkip.size > 0 ? this.pendingSkip.get(watcher) : undefined;
+      if (skip !== undefined && skip > 0) this.pendingSkip.set(watcher, skip - 1);
+      else watcher.onJobEvent(job, code, t, ctx ?? this.contextOf(job, code));
+    }
+    if (code === E.CLEAN) {
+      if (this.pendingSkip.size > 0) this.pendingSkip.delete(watcher);
+      watcher.onJobInactive?.(job);
+    }
+  }
+
+  /** Watchers started while some of the job's events were still in the batch skip those (they got them as "past"). */
+  private readonly pendingSkip = new Map<JobWatcher, number>();
+
+  private countBuffered(job: JobRef): number {
+    let n = 0;
+    for (let i = 0; i < this.evLen; i++) if (this.evJob[i] === job) n++;
+    return n;
+  }
+
+  /** Rebuilds the context of a standard event from the table (contexts are not stored per event). */
+  private contextOf(job: JobRef, code: number): Readonly<Record<string, unknown>> | undefined {
+    switch (code) {
+      case E.SUBMIT:
+        return submitContext(this.initialUrgency.get(job) ?? this.table.urgency[job]!);
+      case E.PRIORITY:
+        return { priority: this.table.urgency[job]! };
+      case E.ALLOC:
+        return { cores: this.table.specs[job]!.totalCores };
+      case E.FINISH:
+        return { status: this.table.status[job]! };
+      case E.RELEASE:
+        return { ranks: 'all', final: true };
+      default:
+        return undefined;
+    }
+  }
+
+  /** @internal Builds a JobEvent for a watcher. */
+  toEvent(job: JobRef, code: number, t: number, ctx: Readonly<Record<string, unknown>> | undefined): JobEvent {
+    const context = ctx ?? this.contextOf(job, code);
+    return context ? { name: EVENT_NAMES[code]!, timestamp: t, context } : { name: EVENT_NAMES[code]!, timestamp: t };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidArgumentError('reactor', 'the reactor is closed');
+  }
+}
+
+function checkUrgency(urgency: number | undefined): number {
+  if (urgency === undefined) return DEFAULT_URGENCY;
+  if (!Number.isInteger(urgency) || urgency < 0 || urgency > 31) throw new InvalidArgumentError('urgency', `must be an integer from 0 to 31, got ${String(urgency)}`);
+  return urgency;
+}

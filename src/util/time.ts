@@ -1,0 +1,6 @@
+const TIME_ORIGIN = performance.timeOrigin;
+
+/** Wall-clock time in float seconds since the Unix epoch, with sub-millisecond resolution (Flux's unit). */
+export function now(): number {
+  return (TIME_ORIGIN + performance.now()) / 1000;
+}
