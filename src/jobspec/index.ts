@@ -1,0 +1,28 @@
+/**
+ * Flux Jobspec V1 (RFC 25 / RFC 14): the immutable {@link Jobspec} class, its builders,
+ * validation errors and JSON Schema.
+ *
+ * @module
+ */
+export { Jobspec, type DumpOptions, type ParseOptions } from './jobspec.js';
+export { JobspecParseError, JobspecValidationError } from './errors.js';
+export { JOBSPEC_V1_SCHEMA } from './schema.js';
+export type { JobspecTextFormat } from './parse.js';
+export type {
+  CoreVertex,
+  FileRedirect,
+  FromBatchCommandOptions,
+  FromCommandOptions,
+  GpuVertex,
+  JobspecAttributes,
+  JobspecDependency,
+  JobspecFile,
+  JobspecIssue,
+  JobspecV1Object,
+  NodeVertex,
+  ShellOptions,
+  SlotVertex,
+  SystemAttributes,
+  TaskCount,
+  TaskV1,
+} from './types.js';
