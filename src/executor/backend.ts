@@ -100,6 +100,12 @@ export interface Backend {
   setUrgency(job: JobHandle, urgency: number): void;
   /** Where the job's stdout and stderr go (absolute paths, templates expanded). */
   outputPaths(job: JobHandle): { stdout: string; stderr: string };
+  /**
+   * Takes over a job restored from a store after its owner died: `started` tells whether it had
+   * started. The backend follows it to its end (or raises `lost`). Optional: without it, started
+   * jobs cannot be recovered.
+   */
+  recover?(job: JobHandle, info: { readonly nativeId: string | undefined; readonly started: boolean }): void;
   /** Follows a job that already exists on the backend under `nativeId` (only with `capabilities.adopt`). */
   adopt?(job: JobHandle, nativeId: string): void;
   /**

@@ -51,3 +51,10 @@ export class TimeoutError extends JobfuturesError {
     super('ERR_TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
   }
 }
+
+/** A stored job is being run by another live process: attach to it from there, or wait for it. */
+export class JobOwnedError extends JobfuturesError {
+  constructor(jobid: string, owner: { pid: number; host: string }) {
+    super('ERR_JOB_OWNED', `job ${jobid} is run by process ${owner.pid} on ${owner.host}; attach to it from there or wait until it ends`);
+  }
+}

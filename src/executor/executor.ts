@@ -5,7 +5,10 @@ import { InvalidArgumentError } from '../errors.js';
 import { Reactor, type JobRef } from '../reactor/reactor.js';
 import type { Backend } from './backend.js';
 import { createBackend, type BackendName, type BackendOptions } from './backends.js';
-import { ExecutorShutdownError, UnknownJobError } from './errors.js';
+import { ExecutorShutdownError, JobOwnedError, UnknownJobError } from './errors.js';
+import { StoreJournal } from './store-journal.js';
+import { JobStore, currentOwner, isOwnerAlive, type JobFilter, type JobRecord, type Owner } from '../store/index.js';
+import path from 'node:path';
 import { onProcessExit } from './exit-cleanup.js';
 import { JobFuture } from './future.js';
 import { AsyncQueue } from './async-queue.js';
@@ -17,6 +20,21 @@ export interface JobExecutorOptions extends BackendOptions {
   readonly backend?: BackendName | Backend;
   /** Reject futures whose result is not COMPLETED with {@link JobFailedError}. Default false. */
   readonly rejectOnFailure?: boolean;
+  /**
+   * Keep every job in this SQLite store (a path, or an open {@link JobStore}): the jobspec, every
+   * event, the native id and the result. Opening a store whose previous owner died takes its jobs
+   * over (see {@link JobExecutor.recovered}). With a store, local jobs outlive this process and
+   * `logDir` defaults to `.jobf-logs` beside the store file. Default: no store.
+   */
+  readonly store?: string | JobStore;
+}
+
+/** What opening a store took over from a dead owner. */
+export interface RecoveryReport {
+  /** Jobs taken over, by the state they were in. */
+  readonly claimed: number;
+  /** Their ids. */
+  readonly jobs: readonly JobID[];
 }
 
 /** Options of {@link JobExecutor.submit}. */
@@ -76,13 +94,100 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   private shutdownPromise: Promise<void> | undefined;
   private readonly unregisterExit: () => void;
   private stopEventForwarding: (() => void) | undefined;
+  /** The job store, when the executor was given one. */
+  readonly store: JobStore | undefined;
+  private readonly ownsStore: boolean;
+  private readonly owner: Owner | undefined;
+  /** What opening the store took over from a dead owner (empty without a store). */
+  readonly recovered: RecoveryReport;
 
   constructor(options: JobExecutorOptions = {}) {
     super();
-    const backend = typeof options.backend === 'object' ? options.backend : createBackend(options.backend ?? 'local', options);
-    this.reactor = new Reactor({ backend });
+    const storeOption = options.store;
+    this.store = storeOption === undefined ? undefined : typeof storeOption === 'string' ? JobStore.open(storeOption) : storeOption;
+    this.ownsStore = typeof storeOption === 'string';
+    const logDir = options.logDir ?? (typeof storeOption === 'string' ? path.join(path.dirname(path.resolve(storeOption)), '.jobf-logs') : undefined);
+    const backendOptions: BackendOptions = { ...options, ...(logDir !== undefined && { logDir }), ...(this.store && { persistent: true }) };
+    const backend = typeof options.backend === 'object' ? options.backend : createBackend(options.backend ?? 'local', backendOptions);
+    let journal: StoreJournal | undefined;
+    if (this.store) {
+      this.owner = currentOwner();
+      journal = new StoreJournal(this.store, backend.name, this.owner, () => logDir ?? (backend as { logDir?: string }).logDir);
+    }
+    this.reactor = new Reactor({ backend, ...(journal && { journal }) });
+    journal?.bind(this.reactor);
     this.rejectOnFailure = options.rejectOnFailure ?? false;
     this.unregisterExit = onProcessExit(() => backend.terminateAllSync?.());
+    this.recovered = this.store ? this.takeOver(false) : { claimed: 0, jobs: [] };
+  }
+
+  /**
+   * Takes over the store's active jobs whose owner is dead (and, with `unowned`, queued jobs nobody
+   * owns, as `jobf submit` leaves them), restoring each under its own id. Returns what was claimed.
+   */
+  private takeOver(unowned: boolean, only?: readonly JobID[]): RecoveryReport {
+    const store = this.store!;
+    const claimed = store.claimOrphans(this.owner!, isOwnerAlive, { backend: this.backend.name, includeUnowned: unowned });
+    const wanted = only && only.length > 0 ? new Set(only.map((id) => id.value)) : undefined;
+    const jobs: JobID[] = [];
+    for (const record of claimed) {
+      if (wanted && !wanted.has(record.jobid.value)) {
+        store.setOwner(record.jobid, null);
+        continue;
+      }
+      this.restoreRecord(record);
+      jobs.push(record.jobid);
+    }
+    return { claimed: jobs.length, jobs };
+  }
+
+  /** Restores one stored job (and, first, the finished jobs it depends on) into the reactor. */
+  private restoreRecord(record: JobRecord): JobRef {
+    const known = this.reactor.lookup(record.jobid);
+    if (known >= 0) return known;
+    const store = this.store!;
+    for (const dep of record.dependencies) {
+      if (this.reactor.lookup(dep.jobid) >= 0) continue;
+      const depRecord = store.get(dep.jobid);
+      if (depRecord) this.restoreRecord(depRecord);
+    }
+    const events = store.events(record.jobid, record.attemptSeq - 1).map(({ name, timestamp, context }) => ({ name, timestamp, ...(context && { context }) }) as JobEvent);
+    const known2 = (ids: JobID[]) => ids.filter((id) => this.reactor.lookup(id) >= 0);
+    return this.reactor.restore({
+      jobid: record.jobid,
+      spec: Jobspec.fromObject(record.spec),
+      urgency: record.urgency,
+      events,
+      ...(record.nativeId !== undefined && { nativeId: record.nativeId }),
+      dependsOn: known2(record.dependencies.filter((d) => d.kind === 'afterok').map((d) => d.jobid)),
+      dependsOnAny: known2(record.dependencies.filter((d) => d.kind === 'afterany').map((d) => d.jobid)),
+    });
+  }
+
+  /**
+   * Runs the jobs queued in the store that nobody owns (as `jobf submit` queues local jobs), or only
+   * those in `ids`; dependencies and urgency are honoured. Needs a store. Returns their futures.
+   */
+  runQueued(ids?: readonly JobID[]): JobFuture[] {
+    const store = this.requireStore('runQueued');
+    void store;
+    const report = this.takeOver(true, ids);
+    return report.jobs.map((id) => new JobFuture(this.reactor, this.reactor.lookup(id), undefined, this.rejectOnFailure));
+  }
+
+  /** Jobs in the store, filtered (needs a store). */
+  list(filter: JobFilter = {}): JobRecord[] {
+    return this.requireStore('list').list(filter);
+  }
+
+  /** One job from the store, or undefined (needs a store). */
+  get(jobid: JobID | string): JobRecord | undefined {
+    return this.requireStore('get').get(typeof jobid === 'string' ? JobID.parse(jobid) : jobid);
+  }
+
+  private requireStore(what: string): JobStore {
+    if (!this.store) throw new InvalidArgumentError('options.store', `${what}() needs an executor opened with a store`);
+    return this.store;
   }
 
   /** The backend this executor drives. */
@@ -105,7 +210,7 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
       const jobspec = spec instanceof Jobspec ? spec : Jobspec.fromObject(spec);
       if (options.signal?.aborted) throw new InvalidArgumentError('options.signal', 'is already aborted');
       const dependsOn = options.dependsOn?.map((d, i) => this.refOf(d, `dependsOn[${i}]`));
-      job = this.reactor.submitRef(jobspec, { ...(options.urgency !== undefined && { urgency: options.urgency }), ...(dependsOn && { dependsOn }) });
+      job = this.reactor.submitRef(jobspec, dependsOn ? { ...(options.urgency !== undefined && { urgency: options.urgency }), dependsOn } : (options as { urgency?: number }));
     } catch (error) {
       return new JobFuture(this.reactor, -1, error, this.rejectOnFailure);
     }
@@ -126,6 +231,14 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   attach(jobid: JobID | string): JobFuture {
     const known = this.tryRef(jobid);
     if (known >= 0) return new JobFuture(this.reactor, known, undefined, this.rejectOnFailure);
+    const stored = this.store ? this.storedRecord(jobid) : undefined;
+    if (stored) {
+      if (stored.state !== 'INACTIVE' && stored.owner && isOwnerAlive(stored.owner)) {
+        throw new JobOwnedError(stored.jobid.f58, stored.owner);
+      }
+      if (stored.state !== 'INACTIVE') this.store!.setOwner(stored.jobid, this.owner!);
+      return new JobFuture(this.reactor, this.restoreRecord(stored), undefined, this.rejectOnFailure);
+    }
     if (typeof jobid === 'string' && this.backend.capabilities.adopt) {
       const placeholder = Jobspec.fromCommand([`attached:${jobid}`]);
       const job = this.reactor.adopt(jobid, placeholder);
@@ -261,6 +374,7 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
       this.emit('__shutdown' as 'event', ...([] as unknown as [JobID, JobEvent]));
       await this.reactor.close();
       this.unregisterExit();
+      if (this.store && this.ownsStore) this.store.close();
     })();
     return wait ? this.shutdownPromise : Promise.resolve();
   }
@@ -273,6 +387,16 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   /** Whether {@link shutdown} was called. */
   get isShutdown(): boolean {
     return this.shut;
+  }
+
+  private storedRecord(jobid: JobID | string): JobRecord | undefined {
+    let id: JobID;
+    try {
+      id = typeof jobid === 'string' ? JobID.parse(jobid) : jobid;
+    } catch {
+      return undefined;
+    }
+    return this.store!.get(id);
   }
 
   private tryRef(jobid: JobID | JobFuture | string): JobRef {

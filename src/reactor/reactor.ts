@@ -23,6 +23,35 @@ export interface ReactorOptions {
   readonly idGenerator?: FluidGenerator;
   /** How many jobs {@link Reactor.submitMany} hands to the backend per turn of the event loop. Default 8192. */
   readonly chunkSize?: number;
+  /** Where jobs and events are recorded as they happen (a persistent store). Default: none. */
+  readonly journal?: ReactorJournal;
+}
+
+/**
+ * A synchronous record of everything that happens (the job store implements it). `created` runs
+ * before the backend sees the job; `event` runs for every event as it is recorded, before anything
+ * acts on it (so an `alloc` is on disk before the process is spawned).
+ */
+export interface ReactorJournal {
+  /** A new job exists (throwing rejects the submission). */
+  created(job: JobRef): void;
+  /** An event was recorded. */
+  event(job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined): void;
+  /** The backend named the job. */
+  nativeId(job: JobRef, nativeId: string): void;
+}
+
+/** A job read back from a store, to be continued by this reactor (see {@link Reactor.restore}). */
+export interface RestoredJob {
+  readonly jobid: JobID;
+  readonly spec: Jobspec;
+  readonly urgency: number;
+  /** The events of its current attempt, in order. */
+  readonly events: readonly JobEvent[];
+  readonly nativeId?: string;
+  /** Jobs it waits for (already restored or finished here). */
+  readonly dependsOn?: readonly JobID[];
+  readonly dependsOnAny?: readonly JobID[];
 }
 
 /** Options of one submission. */
@@ -31,6 +60,8 @@ export interface ReactorSubmitOptions {
   readonly urgency?: number;
   /** Jobs that must complete first (the job waits in DEPEND; if one ends otherwise, the job gets a `dependency` exception). */
   readonly dependsOn?: readonly (JobID | JobRef)[];
+  /** Jobs that must end first, whatever their result (Slurm's `afterany`). */
+  readonly dependsOnAny?: readonly (JobID | JobRef)[];
 }
 
 /** The global event listener: positional arguments, no event object per event. */
@@ -71,6 +102,7 @@ export class Reactor implements BackendHost {
   private readonly table = new JobTable();
   private readonly ids: FluidGenerator;
   private readonly chunkSize: number;
+  private readonly journal: ReactorJournal | undefined;
   private active = 0;
   private closed = false;
 
@@ -78,8 +110,11 @@ export class Reactor implements BackendHost {
   private readonly extras = new Map<JobRef, ExtraEvent[]>();
   private readonly initialUrgency = new Map<JobRef, number>();
   private readonly depsOf = new Map<JobRef, JobRef[]>();
+  private readonly anyDepsOf = new Map<JobRef, JobRef[]>();
   private readonly unmet = new Map<JobRef, number>();
   private readonly dependents = new Map<JobRef, JobRef[]>();
+  /** Dependencies that only need the job to end (afterany), by dependency. */
+  private readonly anyDependents = new Map<JobRef, JobRef[]>();
   /** Per-job watchers, indexed by JobRef (dense when every job is watched, as under the executor). */
   private readonly watchers: (JobWatcher | JobWatcher[] | undefined)[] = [];
   private readonly foreignIds = new Map<JobRef, JobID>();
@@ -111,6 +146,7 @@ export class Reactor implements BackendHost {
     this.backend = options.backend;
     this.ids = options.idGenerator ?? new FluidGenerator();
     this.chunkSize = options.chunkSize ?? 8192;
+    this.journal = options.journal;
     if (this.backend.poll) {
       const poll = this.backend.poll.bind(this.backend);
       this.handedActive = new Set();
@@ -127,14 +163,7 @@ export class Reactor implements BackendHost {
    * here), or rejects with a typed error if the job can never run (the job then leaves no trace).
    */
   submitAsync(spec: Jobspec, options: ReactorSubmitOptions = {}): ReactorFuture<JobID> {
-    const future = new ReactorFuture<JobID>();
-    try {
-      const job = this.submitRef(spec, options);
-      future._resolve(this.jobid(job));
-    } catch (error) {
-      future._reject(error);
-    }
-    return future;
+    return settled(() => this.jobid(this.submitRef(spec, options)));
   }
 
   /**
@@ -145,10 +174,14 @@ export class Reactor implements BackendHost {
     this.assertOpen();
     const urgency = checkUrgency(options.urgency);
     this.backend.check(spec);
-    const deps = options.dependsOn && options.dependsOn.length > 0 ? options.dependsOn.map((d, i) => this.resolveDependency(d, i)) : undefined;
-    const job = this.newJob(spec, urgency);
+    const deps = options.dependsOn && options.dependsOn.length > 0 ? options.dependsOn.map((d, i) => this.resolveDependency(d, `dependsOn[${i}]`)) : undefined;
+    const anyDeps = options.dependsOnAny && options.dependsOnAny.length > 0 ? options.dependsOnAny.map((d, i) => this.resolveDependency(d, `dependsOnAny[${i}]`)) : undefined;
+    const job = this.addJob(spec, urgency, now());
+    this.ids.nextInto(this.table.idHi, this.table.idLo, job);
     if (deps) this.depsOf.set(job, deps);
-    this.advance(job, deps);
+    if (anyDeps) this.anyDepsOf.set(job, anyDeps);
+    this.announce(job);
+    this.advance(job, deps, anyDeps);
     return job;
   }
 
@@ -174,6 +207,7 @@ export class Reactor implements BackendHost {
         const start = this.table.size;
         for (let j = 0; j < n; j++) this.addJob(spec, urgency, t);
         this.ids.nextBatchInto(this.table.idHi, this.table.idLo, start, n);
+        for (let job = start; job < start + n; job++) this.announce(job);
       }
     } catch (error) {
       if (callback) callback(error, -1, 0);
@@ -218,38 +252,165 @@ export class Reactor implements BackendHost {
     return job;
   }
 
+  /**
+   * Continues a job read back from a store after its owner died. It keeps its id and its past
+   * events (which are not journaled again) and goes on from where it was: a queued job is scheduled,
+   * one the backend already knows (native id, or started) goes to the backend's `recover`, a
+   * finished one is cleaned up. Returns the existing JobRef if the id is already known here.
+   */
+  restore(job: RestoredJob): JobRef {
+    this.assertOpen();
+    const known = this.lookup(job.jobid);
+    if (known >= 0) return known;
+    const table = this.table;
+    const h = table.add(job.spec, job.urgency);
+    // keep (idHi, idLo) sorted for the binary search: a foreign slot repeats its predecessor's key
+    if (h > 0) {
+      table.idHi[h] = table.idHi[h - 1]!;
+      table.idLo[h] = table.idLo[h - 1]!;
+    }
+    table.flags[h]! |= F.FOREIGN;
+    this.foreignIds.set(h, job.jobid);
+    this.foreignByValue.set(job.jobid.value, h);
+    this.eventCount.push(0);
+    this.active++;
+    if (job.nativeId !== undefined) table.nativeIds[h] = job.nativeId;
+    this.replay(h, job.events);
+    const flags = table.flags[h]!;
+    const base = h * T_COUNT;
+    if (table.times[base + T.CLEAN] !== 0) {
+      table.result[h] = resultOf(flags, table.status[h]!, fatalException(this.extras.get(h)));
+      table.state[h] = S.INACTIVE;
+      this.active--;
+    } else if (flags & F.FINISH || (flags & F.FATAL && !(flags & F.START) && job.nativeId === undefined)) {
+      this.abandoned(h);
+    } else if (job.nativeId !== undefined || flags & (F.ALLOC | F.START)) {
+      table.state[h] = flags & F.START ? S.RUN : S.SCHED;
+      table.flags[h]! |= F.HANDED;
+      this.handedActive?.add(h);
+      if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, started: (flags & F.START) !== 0 });
+      else {
+        this.exception(h, 'lost', 0, `the ${this.backend.name} backend cannot follow a job started by another process`);
+        this.abandoned(h);
+      }
+      this.pollLoop?.kick();
+    } else if (table.times[base + T.PRIORITY] !== 0) {
+      table.state[h] = S.SCHED;
+      table.flags[h]! |= F.BATCHED;
+      this.pendingSubmit.push(h);
+      if (!this.submitScheduled) {
+        this.submitScheduled = true;
+        queueMicrotask(this.flushSubmits);
+      }
+    } else {
+      const resolve = (ids: readonly JobID[] | undefined, what: string) =>
+        ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;
+      const deps = resolve(job.dependsOn, 'dependsOn');
+      const anyDeps = resolve(job.dependsOnAny, 'dependsOnAny');
+      if (deps) this.depsOf.set(h, deps);
+      if (anyDeps) this.anyDepsOf.set(h, anyDeps);
+      this.advance(h, deps, anyDeps);
+    }
+    return h;
+  }
+
+  /** Loads past events into a job's compact record without journaling or delivering them. */
+  private replay(h: JobRef, events: readonly JobEvent[]): void {
+    const table = this.table;
+    const base = h * T_COUNT;
+    for (const ev of events) {
+      const t = ev.timestamp;
+      switch (ev.name) {
+        case 'submit':
+          table.times[base + T.SUBMIT] = t;
+          break;
+        case 'depend':
+          table.times[base + T.DEPEND] = t;
+          break;
+        case 'priority':
+          table.times[base + T.PRIORITY] = t;
+          break;
+        case 'alloc':
+          table.times[base + T.ALLOC] = t;
+          table.flags[h]! |= F.ALLOC;
+          break;
+        case 'start':
+          table.times[base + T.START] = t;
+          table.flags[h]! |= F.START;
+          break;
+        case 'finish':
+          table.times[base + T.FINISH] = t;
+          table.flags[h]! |= F.FINISH;
+          table.status[h] = Number(ev.context?.status ?? 0);
+          break;
+        case 'clean':
+          table.times[base + T.CLEAN] = t;
+          break;
+        case 'exception':
+        case 'urgency': {
+          const context = ev.context ?? {};
+          let list = this.extras.get(h);
+          if (!list) this.extras.set(h, (list = []));
+          table.flags[h]! |= F.EXTRAS;
+          list.push({ pos: this.eventCount[h]!, name: ev.name, timestamp: t, context });
+          if (ev.name === 'exception' && context.severity === 0) table.flags[h]! |= F.FATAL;
+          break;
+        }
+        default:
+          break; // validate, release, free: derived
+      }
+      this.eventCount[h]!++;
+    }
+  }
+
   private newJob(spec: Jobspec, urgency: number): JobRef {
     const job = this.addJob(spec, urgency, now());
     this.ids.nextInto(this.table.idHi, this.table.idLo, job);
+    this.announce(job);
     return job;
   }
 
-  /** Adds a job with its submit and validate events; the caller writes its id. */
+  /** Adds a job to the table; the caller writes its id, then {@link announce}s it. */
   private addJob(spec: Jobspec, urgency: number, t: number): JobRef {
     const table = this.table;
     const job = table.add(spec, urgency);
     this.eventCount.push(0);
     this.active++;
     table.times[job * T_COUNT + T.SUBMIT] = t;
-    this.record(job, E.SUBMIT, t, undefined);
-    this.record(job, E.VALIDATE, t, undefined);
     return job;
   }
 
-  private resolveDependency(dep: JobID | JobRef, index: number): JobRef {
+  /** Journals a new job (which may refuse it) and records its submit and validate events. */
+  private announce(job: JobRef): void {
+    if (this.journal) {
+      try {
+        this.journal.created(job);
+      } catch (error) {
+        // the job never existed for anyone: drop it quietly (it stays an inert slot in the table)
+        this.table.state[job] = S.INACTIVE;
+        this.table.result[job] = R.FAILED;
+        this.active--;
+        throw error;
+      }
+    }
+    const t = this.table.times[job * T_COUNT + T.SUBMIT]!;
+    this.record(job, E.SUBMIT, t, undefined);
+    this.record(job, E.VALIDATE, t, undefined);
+  }
+
+  private resolveDependency(dep: JobID | JobRef, argument: string): JobRef {
     const job = typeof dep === 'number' ? dep : this.lookup(dep);
-    if (job < 0 || job >= this.table.size) throw new UnknownJobError(typeof dep === 'number' ? String(dep) : dep.f58, `dependsOn[${index}]`);
+    if (job < 0 || job >= this.table.size) throw new UnknownJobError(typeof dep === 'number' ? String(dep) : dep.f58, argument);
     return job;
   }
 
   /** After validate: wait for dependencies (unless the backend handles them), then go to SCHED. */
-  private advance(job: JobRef, deps: JobRef[] | undefined): void {
+  private advance(job: JobRef, deps: readonly JobRef[] | undefined, anyDeps?: readonly JobRef[]): void {
     const t = now();
-    if (deps && !this.backend.capabilities.nativeDependencies) {
+    if ((deps || anyDeps) && !this.backend.capabilities.nativeDependencies) {
       let unmet = 0;
-      for (const dep of deps) {
-        const state = this.table.state[dep]!;
-        if (state === S.INACTIVE) {
+      for (const dep of deps ?? []) {
+        if (this.table.state[dep] === S.INACTIVE) {
           if (this.table.result[dep] !== R.COMPLETED) {
             this.table.state[job] = S.DEPEND;
             this.dependencyFailed(job, dep);
@@ -257,9 +418,13 @@ export class Reactor implements BackendHost {
           }
         } else {
           unmet++;
-          let list = this.dependents.get(dep);
-          if (!list) this.dependents.set(dep, (list = []));
-          list.push(job);
+          pushTo(this.dependents, dep, job);
+        }
+      }
+      for (const dep of anyDeps ?? []) {
+        if (this.table.state[dep] !== S.INACTIVE) {
+          unmet++;
+          pushTo(this.anyDependents, dep, job);
         }
       }
       if (unmet > 0) {
@@ -339,6 +504,16 @@ export class Reactor implements BackendHost {
       this.abandoned(h);
     }
     return true;
+  }
+
+  /** {@link cancel} as a callback future (Flux's `cancel_async`): resolves to whether it took effect. */
+  cancelAsync(job: JobID | JobRef, reason?: string): ReactorFuture<boolean> {
+    return settled(() => this.cancel(job, reason));
+  }
+
+  /** {@link killJob} as a callback future (Flux's `kill_async`): resolves to whether the job was running. */
+  killAsync(job: JobID | JobRef, signal: NodeJS.Signals = 'SIGTERM'): ReactorFuture<boolean> {
+    return settled(() => this.killJob(job, signal));
   }
 
   /** Sends a signal to a running job. Returns false if the job is not running. */
@@ -548,6 +723,11 @@ export class Reactor implements BackendHost {
     return this.depsOf.get(job) ?? [];
   }
 
+  /** The jobs this one waits for whatever their result (`dependsOnAny`). */
+  dependenciesAny(job: JobHandle): readonly JobHandle[] {
+    return this.anyDepsOf.get(job) ?? [];
+  }
+
   /** The backend's own id of a job, once known. */
   nativeId(job: JobHandle): string | undefined {
     return this.table.nativeIds[job];
@@ -556,6 +736,7 @@ export class Reactor implements BackendHost {
   /** @internal */
   setNativeId(job: JobHandle, nativeId: string): void {
     this.table.nativeIds[job] = nativeId;
+    this.journal?.nativeId(job, nativeId);
   }
 
   /** @internal */
@@ -633,26 +814,34 @@ export class Reactor implements BackendHost {
     this.setTime(job, T.CLEAN, t, E.CLEAN);
     this.handedActive?.delete(job);
     this.active--;
+    const ok = table.result[job] === R.COMPLETED;
     const waiting = this.dependents.get(job);
     if (waiting) {
       this.dependents.delete(job);
-      const ok = table.result[job] === R.COMPLETED;
       for (const d of waiting) {
         if (table.state[d] !== S.DEPEND) continue;
-        if (!ok) {
-          this.unmet.delete(d);
-          this.dependencyFailed(d, job);
-          continue;
-        }
-        const left = this.unmet.get(d)! - 1;
-        if (left > 0) this.unmet.set(d, left);
+        if (ok) this.dependencyMet(d, t);
         else {
           this.unmet.delete(d);
-          this.proceedToSched(d, t, undefined);
+          this.dependencyFailed(d, job);
         }
       }
     }
+    const waitingAny = this.anyDependents.get(job);
+    if (waitingAny) {
+      this.anyDependents.delete(job);
+      for (const d of waitingAny) if (table.state[d] === S.DEPEND) this.dependencyMet(d, t);
+    }
     if (this.active === 0) this.scheduleFlush();
+  }
+
+  private dependencyMet(job: JobRef, t: number): void {
+    const left = this.unmet.get(job)! - 1;
+    if (left > 0) this.unmet.set(job, left);
+    else {
+      this.unmet.delete(job);
+      this.proceedToSched(job, t, undefined);
+    }
   }
 
   private dependencyFailed(job: JobRef, dep: JobRef): void {
@@ -676,6 +865,7 @@ export class Reactor implements BackendHost {
 
   private record(job: JobRef, code: E, t: number, ctx: Readonly<Record<string, unknown>> | undefined): void {
     this.eventCount[job]!++;
+    if (this.journal) this.journal.event(job, code, t, ctx);
     const flags = this.table.flags[job]!;
     if (this.listeners.length > 0 || this.rawListeners.length > 0 || flags & F.WATCHED || (code === E.CLEAN && flags & F.NOTIFY)) this.push(job, code, t, ctx);
   }
@@ -804,6 +994,22 @@ export class Reactor implements BackendHost {
   private assertOpen(): void {
     if (this.closed) throw new InvalidArgumentError('reactor', 'the reactor is closed');
   }
+}
+
+function pushTo(map: Map<JobRef, JobRef[]>, key: JobRef, value: JobRef): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function settled<T>(fn: () => T): ReactorFuture<T> {
+  const future = new ReactorFuture<T>();
+  try {
+    future._resolve(fn());
+  } catch (error) {
+    future._reject(error);
+  }
+  return future;
 }
 
 function checkUrgency(urgency: number | undefined): number {

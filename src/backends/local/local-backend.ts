@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -22,7 +22,31 @@ export interface LocalBackendOptions {
   readonly killTimeout?: number;
   /** How processes are started: `auto` (the native launcher when built, else execa), `launcher`, `execa`, or a factory. Default `auto`. */
   readonly spawner?: 'auto' | 'launcher' | 'execa' | SpawnerFactory;
+  /**
+   * Jobs outlive this process: each task runs under a small `sh` wrapper that records its exit
+   * status in `<logDir>/<f58>[.<rank>].status`, and jobs are not ended if this process is killed
+   * with SIGKILL, so that a later executor on the same store can take them over ({@link LocalBackend.recover}).
+   * Default false (the job store turns it on).
+   */
+  readonly persistent?: boolean;
+  /** With `persistent`: a started job whose fate cannot be known is queued again instead of failing with `lost`. Default false. */
+  readonly requeueLost?: boolean;
 }
+
+/**
+ * The wrapper of persistent mode: runs the task as a child, records its exit status atomically, then
+ * ends the way the task ended (re-raising its signal), so wait statuses stay truthful.
+ */
+const STATUS_WRAPPER = [
+  's=$1; shift',
+  'trap : TERM INT HUP USR1 USR2 QUIT ALRM',
+  '"$@"',
+  'rc=$?',
+  'printf "%s\\n" "$rc" > "$s.tmp" && mv -f "$s.tmp" "$s"',
+  'trap - TERM INT HUP USR1 USR2 QUIT ALRM',
+  'if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then kill -$((rc - 128)) $$; fi',
+  'exit "$rc"',
+].join('\n');
 
 const enum L {
   NONE = 0,
@@ -86,6 +110,11 @@ export class LocalBackend implements Backend, SpawnerListener {
   private freeSlots: number[] = [];
   private draining = false;
   private closed = false;
+  private readonly persistent: boolean;
+  private readonly requeueLost: boolean;
+  /** Jobs started by a process that died, followed by polling their pid and status file. */
+  private readonly followed = new Map<JobHandle, { pids: number[]; f58: string; cores: number; ntasks: number }>();
+  private followTimer: NodeJS.Timeout | undefined;
 
   constructor(options: LocalBackendOptions = {}) {
     const maxCores = options.maxCores ?? availableParallelism();
@@ -97,6 +126,8 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.killTimeout = killTimeout;
     this.logDirPath = options.logDir;
     this.spawnerOption = options.spawner;
+    this.persistent = options.persistent ?? false;
+    this.requeueLost = options.requeueLost ?? false;
     this.timers = new TimerHeap((job, kind) => this.onTimer(job, kind));
   }
 
@@ -139,6 +170,9 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.host.abandoned(job);
     } else if (state === L.RUNNING) {
       this.terminate(job);
+    } else if (this.followed.has(job)) {
+      for (const pid of this.followed.get(job)!.pids) signalGroup(pid, 'SIGTERM');
+      this.timers.push(this.killTimeout, job, K.KILL);
     }
   }
 
@@ -148,6 +182,8 @@ export class LocalBackend implements Backend, SpawnerListener {
       for (const pid of run.pids) this.spawner!.kill(pid, signal, true);
     } else if (this.simCores.has(job)) {
       this.endSimulated(job, SIGNAL_NUMBERS[signal] ?? 15);
+    } else if (this.followed.has(job)) {
+      for (const pid of this.followed.get(job)!.pids) signalGroup(pid, signal);
     }
   }
 
@@ -169,9 +205,63 @@ export class LocalBackend implements Backend, SpawnerListener {
     if (this.closed) return;
     this.closed = true;
     this.timers.clear();
+    if (this.followTimer) clearInterval(this.followTimer);
     const spawner = this.spawner;
     this.spawner = undefined;
     if (spawner) await spawner.close();
+  }
+
+  /** Ends every job process at once (the Node process is exiting). */
+  terminateAllSync(): void {
+    for (const run of this.running.values()) for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
+    for (const f of this.followed.values()) for (const pid of f.pids) signalGroup(pid, 'SIGKILL');
+  }
+
+  /**
+   * Takes over a job whose owner died (persistent mode). A job that never started is queued again;
+   * a started one is followed: its status file decides its result once its process is gone; if
+   * there is neither a live process nor a status file, its fate cannot be known (`lost`).
+   */
+  recover(job: JobHandle, info: { readonly nativeId: string | undefined; readonly started: boolean }): void {
+    const spec = this.host.spec(job);
+    const f58 = this.host.jobid(job).f58;
+    const pid = Number(info.nativeId);
+    if (!info.started && !(pid > 0)) {
+      this.submit([job]);
+      return;
+    }
+    const cores = spec.totalCores;
+    this.freeCores -= cores;
+    this.setLocal(job, L.NONE);
+    this.followed.set(job, { pids: pid > 0 ? [pid] : [], f58, cores, ntasks: spec.numTasks });
+    this.followTimer ??= setInterval(() => this.checkFollowed(), 100);
+    this.checkFollowed();
+  }
+
+  private checkFollowed(): void {
+    for (const [job, f] of this.followed) {
+      const alive = f.pids.some((pid) => isJobProcess(pid, f.f58));
+      if (alive) continue;
+      this.followed.delete(job);
+      const statuses = readStatusFiles(this.logDir, f.f58, f.ntasks);
+      this.freeCores += f.cores;
+      if (statuses !== undefined) {
+        this.host.started(job);
+        this.host.finished(job, Math.max(...statuses));
+      } else if (this.requeueLost) {
+        this.host.exception(job, 'lost', 1, 'its process ended with its owner and left no exit status: queued again');
+        this.host.requeued(job);
+        this.submit([job]);
+      } else {
+        this.host.exception(job, 'lost', 0, `its owner died and its process ${f.pids.join(',') || '(unknown)'} left no exit status`);
+        this.host.abandoned(job);
+      }
+    }
+    if (this.followed.size === 0 && this.followTimer) {
+      clearInterval(this.followTimer);
+      this.followTimer = undefined;
+    }
+    this.drain();
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -265,6 +355,13 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.execFailure(job, run, `cannot start job: cwd ${cwd}: no such directory`, 127);
       return;
     }
+    if (this.persistent) {
+      const problem = executableProblem(argv[0] ?? '', run.launch.env, cwd);
+      if (problem) {
+        this.execFailure(job, run, `cannot start task 0: ${problem.why}`, problem.code);
+        return;
+      }
+    }
     this.spawnTask(job, run, 0, 0);
   }
 
@@ -273,7 +370,9 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.slotJob[slot] = job;
     this.slotRank[slot] = rank;
     run.requested++;
-    const { argv, env, cwd, stdin, stdout, stderr, f58 } = run.launch;
+    const { env, cwd, stdin, stdout, stderr, f58 } = run.launch;
+    let argv = run.launch.argv;
+    if (this.persistent) argv = ['/bin/sh', '-c', STATUS_WRAPPER, 'jobf-wrap', statusFile(this.logDir, f58, rank), ...argv];
     this.ensureSpawner().spawn({
       key: slot,
       argv,
@@ -387,6 +486,8 @@ export class LocalBackend implements Backend, SpawnerListener {
     } else {
       const run = this.running.get(job);
       if (run) for (const pid of run.pids) this.spawner!.kill(pid, 'SIGKILL', true);
+      const followed = this.followed.get(job);
+      if (followed) for (const pid of followed.pids) signalGroup(pid, 'SIGKILL');
     }
   }
 
@@ -453,6 +554,75 @@ function toEnvList(env: Readonly<Record<string, string | undefined>>): string[] 
 export function expandTemplate(template: string, f58: string, spec: Jobspec): string {
   if (!template.includes('{{')) return template;
   return template.replaceAll('{{id}}', f58).replaceAll('{{name}}', spec.name ?? path.basename(spec.command[0] ?? 'job'));
+}
+
+function statusFile(logDir: string, f58: string, rank: number): string {
+  return path.join(logDir, rank === 0 ? `${f58}.status` : `${f58}.${rank}.status`);
+}
+
+/** The wait statuses the wrapper recorded for every task, or undefined if any is missing. */
+function readStatusFiles(logDir: string, f58: string, ntasks: number): number[] | undefined {
+  const out: number[] = [];
+  for (let rank = 0; rank < ntasks; rank++) {
+    let text: string;
+    try {
+      text = readFileSync(statusFile(logDir, f58, rank), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const rc = Number(text.trim());
+    if (!Number.isInteger(rc)) return undefined;
+    out.push(rc > 128 && rc < 160 ? rc - 128 : rc << 8);
+  }
+  return out;
+}
+
+/** Whether `pid` is alive and is still this job's process (not a recycled pid). */
+function isJobProcess(pid: number, f58: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`JOBFUTURES_JOB_ID=${f58}\0`) && !isZombie(pid);
+  } catch {
+    return false;
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Why `argv0` cannot be executed with this environment's PATH, or undefined if it can. */
+function executableProblem(argv0: string, env: readonly string[], cwd: string | undefined): { why: string; code: number } | undefined {
+  const candidates: string[] = [];
+  if (argv0.includes('/')) candidates.push(path.resolve(cwd ?? process.cwd(), argv0));
+  else {
+    const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin';
+    for (const dir of pathVar.split(':')) candidates.push(path.resolve(cwd ?? process.cwd(), dir || '.', argv0));
+  }
+  let sawFile = false;
+  for (const file of candidates) {
+    try {
+      if (!statSync(file).isFile()) continue;
+      sawFile = true;
+      accessSync(file, fsConstants.X_OK);
+      return undefined;
+    } catch {
+      // next candidate
+    }
+  }
+  return sawFile ? { why: `${argv0}: permission denied`, code: 126 } : { why: `${argv0}: command not found`, code: 127 };
 }
 
 function isDirectory(dir: string): boolean {

@@ -1,0 +1,199 @@
+/**
+ * `jobf submit`: writes new jobs to the store. Local jobs wait there, queued, for `jobf execute`
+ * (as with `jman --local`); Slurm jobs are handed to Slurm at once by the `submitSlurm` hook.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+import { InvalidArgumentError } from '../../errors.js';
+import { FluidGenerator, type JobID } from '../../ids/index.js';
+import type { FromCommandOptions, Jobspec } from '../../jobspec/index.js';
+import { UnknownJobError, type NewDependency, type NewJob } from '../../store/index.js';
+import { UsageError, commaList, positiveInt, type CommandSpec, type ParsedArgs } from '../args.js';
+import { NotAvailableError, parseIds, type CommandContext } from '../context.js';
+import { parseArrayRange } from '../ranges.js';
+
+/** The command's spec. */
+export const spec: CommandSpec = {
+  name: 'submit',
+  summary: 'store a new job (local: queued for "jobf execute"; slurm: submitted now) and print its id',
+  synopsis: '[--] CMD [ARGS...]',
+  operands: 'command',
+  options: [
+    { name: 'name', value: 'NAME', help: 'job name (default: the command\'s basename)' },
+    { name: 'array', value: 'RANGE', help: 'one job per index: N, A-B, A-B:STEP, comma-separated' },
+    { name: 'after', value: 'ID,...', repeat: true, help: 'run after these jobs completed successfully' },
+    { name: 'after-any', value: 'ID,...', repeat: true, help: 'run after these jobs ended, however' },
+    { name: 'log-dir', value: 'DIR', help: 'where stdout/stderr go (default: .jobf-logs next to the store)' },
+    { name: 'cwd', value: 'DIR', help: 'working directory of the job (default: the current one)' },
+    { name: 'env', value: 'KEY=VALUE', repeat: true, help: 'set an environment variable (on top of the current environment)' },
+    { name: 'duration', value: 'TIME', help: 'time limit: seconds or 90s, 10m, 2h, 1d (default: none)' },
+    { name: 'tasks', value: 'N', help: 'number of tasks (default 1)' },
+    { name: 'cores', value: 'N', help: 'cores per task (default 1)' },
+    { name: 'hold', help: 'submit held (urgency 0): it does not run until released' },
+  ],
+};
+
+/** Environment variables an array task gets, all set to its index. */
+export const ARRAY_INDEX_VARIABLES = ['JOBFUTURES_ARRAY_INDEX', 'SLURM_ARRAY_TASK_ID', 'SGE_TASK_ID'] as const;
+
+/** The default log directory: `.jobf-logs` next to the store. */
+export function defaultLogDir(dbPath: string): string {
+  return join(dirname(dbPath), '.jobf-logs');
+}
+
+/** A job name made safe for a file name. */
+function fileSafe(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+  return safe === '' || safe.startsWith('.') ? `job${safe}` : safe;
+}
+
+function parseEnv(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env needs KEY=VALUE, got "${v}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+function dependencies(args: ParsedArgs): NewDependency[] {
+  const ok = parseIds(commaList('--after', args.values('after')));
+  const any = parseIds(commaList('--after-any', args.values('after-any')));
+  for (const id of ok) {
+    if (any.some((a) => a.value === id.value)) {
+      throw new UsageError(`job ${id.f58} is given to both --after and --after-any`);
+    }
+  }
+  return [
+    ...ok.map((jobid): NewDependency => ({ jobid, kind: 'afterok' })),
+    ...any.map((jobid): NewDependency => ({ jobid, kind: 'afterany' })),
+  ];
+}
+
+/** Maps a builder's argument error to the option the user typed. */
+const OPTION_OF: Readonly<Record<string, string>> = {
+  'opts.duration': '--duration',
+  'opts.numTasks': '--tasks',
+  'opts.coresPerTask': '--cores',
+  'opts.name': '--name',
+  'opts.cwd': '--cwd',
+  command: 'the command',
+};
+
+/**
+ * The jobspec module, loaded on first use: it compiles its JSON Schema when imported, which costs
+ * every other command a noticeable part of its start-up time for nothing.
+ */
+async function loadJobspec(): Promise<typeof Jobspec> {
+  return (await import('../../jobspec/index.js')).Jobspec;
+}
+
+function buildSpec(JobspecClass: typeof Jobspec, command: readonly string[], opts: FromCommandOptions): Jobspec {
+  try {
+    return JobspecClass.fromCommand(command, opts);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) {
+      const option = OPTION_OF[err.argument] ?? err.argument;
+      const detail = err.message.slice(err.message.indexOf(': ') + 2);
+      throw new UsageError(`invalid ${option}: ${detail}`);
+    }
+    throw err;
+  }
+}
+
+/** Runs `jobf submit`. */
+export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  // Everything is checked and built before the store is touched: an error writes nothing.
+  const command = args.operands;
+  const numTasks = args.value('tasks') === undefined ? 1 : positiveInt('--tasks', args.value('tasks')!);
+  const coresPerTask = args.value('cores') === undefined ? 1 : positiveInt('--cores', args.value('cores')!);
+  const indexes = args.value('array') === undefined ? undefined : parseArrayRange(args.value('array')!);
+  const deps = dependencies(args);
+  const extraEnv = parseEnv(args.values('env'));
+  const cwd = resolve(ctx.cwd, args.value('cwd') ?? '.');
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {
+    // not there
+  }
+  if (!isDir) throw new UsageError(`--cwd ${cwd}: no such directory`);
+  const logDir = args.value('log-dir') === undefined ? defaultLogDir(ctx.dbPath) : resolve(ctx.cwd, args.value('log-dir')!);
+  const name = args.value('name') ?? basename(command[0]!);
+  if (name === '') throw new UsageError('--name must not be empty');
+  const urgency = args.flag('hold') ? 0 : 16;
+  if (ctx.backend === 'slurm' && ctx.hooks.submitSlurm === undefined) {
+    throw new NotAvailableError('"jobf submit --backend slurm"');
+  }
+
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) baseEnv[k] = v;
+  Object.assign(baseEnv, extraEnv);
+
+  const JobspecClass = await loadJobspec();
+  const gen = new FluidGenerator();
+  const t = Date.now() / 1000;
+  const submitContext = { urgency, userid: process.getuid?.() ?? 0, flags: 0, version: 1 };
+  const jobs: NewJob[] = [];
+  let arrayId: JobID | undefined;
+  for (const index of indexes ?? [undefined]) {
+    const jobid = gen.next();
+    const environment = { ...baseEnv };
+    if (index !== undefined) {
+      arrayId ??= jobid;
+      for (const v of ARRAY_INDEX_VARIABLES) environment[v] = String(index);
+    }
+    const stem = join(logDir, `${fileSafe(name)}.${jobid.f58plain}`);
+    const stdout = `${stem}.out`;
+    const stderr = `${stem}.err`;
+    const duration = args.value('duration');
+    const jobspec = buildSpec(JobspecClass, command, {
+      numTasks,
+      coresPerTask,
+      environment,
+      cwd,
+      name,
+      output: stdout,
+      error: stderr,
+      ...(duration === undefined ? {} : { duration }),
+    });
+    jobs.push({
+      jobid,
+      name,
+      backend: ctx.backend,
+      spec: jobspec.toJSON(),
+      urgency,
+      dependencies: deps,
+      stdout,
+      stderr,
+      logDir,
+      cwd,
+      ...(index === undefined ? {} : { arrayId: arrayId!, arrayIndex: index }),
+      submittedAt: t,
+      events: [{ name: 'submit', timestamp: t, context: submitContext }],
+    });
+  }
+
+  // A dependency on a store that does not exist yet cannot be satisfied: say so without creating it.
+  if (deps.length > 0 && !existsSync(ctx.dbPath)) {
+    throw new UnknownJobError(String(deps[0]!.jobid), `(there is no job store at ${ctx.dbPath})`);
+  }
+  const store = ctx.openStore('create');
+  try {
+    for (const dep of deps) {
+      if (!store.has(dep.jobid)) {
+        throw new UnknownJobError(String(dep.jobid), `(given to --${dep.kind === 'afterok' ? 'after' : 'after-any'})`);
+      }
+    }
+    store.insertJobs(jobs);
+    mkdirSync(logDir, { recursive: true });
+    const ids = jobs.map((j) => j.jobid as JobID);
+    if (ctx.backend === 'slurm') await ctx.hooks.submitSlurm!(ctx, { store, ids });
+    ctx.io.out(ctx.json ? JSON.stringify(ids.map((id) => id.f58)) + '\n' : ids.map((id) => id.f58 + '\n').join(''));
+  } finally {
+    store.close();
+  }
+  return 0;
+}
