@@ -1,4 +1,4 @@
-import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -226,14 +226,24 @@ export class LocalBackend implements Backend, SpawnerListener {
     const spec = this.host.spec(job);
     const f58 = this.host.jobid(job).f58;
     const pid = Number(info.nativeId);
-    if (!info.started && !(pid > 0)) {
+    let pids = pid > 0 ? [pid] : [];
+    if (pids.length === 0 && this.persistent) {
+      // Resources were granted but no pid was recorded: the owner may have died after spawning the
+      // task and before recording it. Its wrapper carries the job id: look for it, or for the
+      // status it left (stale status files are removed before a job is allocated).
+      pids = findJobProcesses(f58);
+      if (pids.length === 0 && !info.started && readStatusFiles(this.logDir, f58, spec.numTasks) === undefined) {
+        this.submit([job]);
+        return;
+      }
+    } else if (pids.length === 0 && !info.started) {
       this.submit([job]);
       return;
     }
     const cores = spec.totalCores;
     this.freeCores -= cores;
     this.setLocal(job, L.NONE);
-    this.followed.set(job, { pids: pid > 0 ? [pid] : [], f58, cores, ntasks: spec.numTasks });
+    this.followed.set(job, { pids, f58, cores, ntasks: spec.numTasks });
     this.followTimer ??= setInterval(() => this.checkFollowed(), 100);
     this.checkFollowed();
   }
@@ -349,6 +359,8 @@ export class LocalBackend implements Backend, SpawnerListener {
       launch: { argv, env: this.envFor(spec), cwd, stdin, stdout, stderr, f58 },
     };
     this.running.set(job, run);
+    // A requeued job keeps its id: the status files of its last run must not pass for this one's.
+    if (this.persistent) removeStatusFiles(this.logDir, f58, spec.numTasks);
     // alloc is recorded before anything is spawned (a store writes it synchronously)
     host.alloc(job);
     if (cwd !== undefined && !isDirectory(cwd)) {
@@ -362,10 +374,21 @@ export class LocalBackend implements Backend, SpawnerListener {
         return;
       }
     }
-    this.spawnTask(job, run, 0, 0);
+    // Every task leads its own process group (joining rank 0's would race with rank 0 exiting);
+    // ending the job signals all of them. Several tasks share the output files: they are created
+    // empty here once, and every task appends (spawns run in parallel, in no set order).
+    if (run.ntasks > 1) {
+      try {
+        for (const file of new Set([stdout, stderr])) if (file !== '/dev/null') writeFileSync(file, '');
+      } catch (error) {
+        this.execFailure(job, run, `cannot create output file: ${(error as Error).message}`, 1);
+        return;
+      }
+    }
+    for (let rank = 0; rank < run.ntasks; rank++) this.spawnTask(job, run, rank);
   }
 
-  private spawnTask(job: JobHandle, run: RunningJob, rank: number, pgid: number): void {
+  private spawnTask(job: JobHandle, run: RunningJob, rank: number): void {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotJob.length;
     this.slotJob[slot] = job;
     this.slotRank[slot] = rank;
@@ -382,8 +405,8 @@ export class LocalBackend implements Backend, SpawnerListener {
       ...(stdin !== undefined && { stdin }),
       stdout,
       stderr,
-      pgid,
-      append: rank > 0,
+      pgid: 0,
+      append: run.ntasks > 1,
     });
   }
 
@@ -397,10 +420,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     const rank = this.slotRank[key]!;
     run.pids.push(pid);
     run.spawned++;
-    if (rank === 0) {
-      this.host.setNativeId(job, String(pid));
-      for (let r = 1; r < run.ntasks; r++) this.spawnTask(job, run, r, pid);
-    }
+    if (rank === 0) this.host.setNativeId(job, String(pid));
     if (run.terminating) this.spawner!.kill(pid, 'SIGTERM', true);
     else if (run.spawned === run.ntasks) {
       this.host.started(job);
@@ -494,7 +514,7 @@ export class LocalBackend implements Backend, SpawnerListener {
   // ---------------------------------------------------------------- helpers
 
   private ensureSpawner(): Spawner {
-    if (!this.spawner) this.spawner = resolveSpawner(this.spawnerOption ?? 'auto')(this);
+    if (!this.spawner) this.spawner = resolveSpawner(this.spawnerOption ?? 'auto', { keepOnParentDeath: this.persistent })(this);
     return this.spawner;
   }
 
@@ -573,6 +593,43 @@ function readStatusFiles(logDir: string, f58: string, ntasks: number): number[] 
     const rc = Number(text.trim());
     if (!Number.isInteger(rc)) return undefined;
     out.push(rc > 128 && rc < 160 ? rc - 128 : rc << 8);
+  }
+  return out;
+}
+
+/**
+ * Whether a job that was allocated by a process which died left a sign of having been started: a
+ * live process of its own, or the exit status its wrapper records (persistent mode, logs in
+ * `logDir`). {@link LocalBackend.recover} follows such a job and runs the others again.
+ */
+export function hasStartedTrace(logDir: string, f58: string, ntasks: number): boolean {
+  return findJobProcesses(f58).length > 0 || readStatusFiles(logDir, f58, ntasks) !== undefined;
+}
+
+function removeStatusFiles(logDir: string, f58: string, ntasks: number): void {
+  for (let rank = 0; rank < ntasks; rank++) rmSync(statusFile(logDir, f58, rank), { force: true });
+}
+
+/** Live process group leaders that belong to the job (their environment names it). */
+function findJobProcesses(f58: string): number[] {
+  const out: number[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pid) continue; // field 5: the process group
+      if (isJobProcess(pid, f58)) out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
   }
   return out;
 }

@@ -1,0 +1,1174 @@
+/*
+ * jobf-launcher: a small long-lived process that starts jobs for jobfutures on request.
+ *
+ * Spawning from a large Node process is slow (libuv forks the whole address space and runs its
+ * child setup on the event loop), so the local backend keeps this tiny process around and asks it
+ * to posix_spawn() jobs instead. Every event it reports is the real thing: the pid posix_spawn
+ * returned, the errno that stopped a start, the wait status waitpid() returned.
+ *
+ * Linux/glibc, C99 + POSIX threads + a few GNU extensions (signalfd, prctl,
+ * posix_spawn_file_actions_addchdir_np, glibc >= 2.29).
+ * Build: cc -O2 -Wall -Wextra -pthread -o native/build/jobf-launcher native/launcher.c
+ *        (add -DJOBF_STATS for timing counters appended to /tmp/jobf-launcher-stats.txt at exit)
+ * Usage: jobf-launcher [PARENT_PID]   (the pid of the process that is expected to be our parent)
+ *
+ * PROTOCOL. All integers are little-endian. The parent writes requests to our stdin:
+ *
+ *   u32 length                      bytes that follow this field (1 .. 64 MiB)
+ *   u8  op                          'S' spawn, 'E' define environment, 'F' forget environment, 'K' kill
+ *
+ *   'E' u32 id (1 .. 1000000), u32 count, then `count` NUL-terminated strings "KEY=VALUE".
+ *       Registers a base environment once, so it is not resent for every process. Redefining an
+ *       id replaces it (processes already requested keep the old one).
+ *   'F' u32 id.  Forgets a base environment.
+ *   'S' u32 key, i32 pgid, u32 env id (0: empty base), u16 argc (>= 1), u16 nextra, u8 flags,
+ *       then NUL-terminated strings: argv[argc], extra[nextra] ("KEY=VALUE", overriding the base),
+ *       cwd (flag 1), stdin path (flag 2; /dev/null otherwise), stdout path,
+ *       stderr path (absent with flag 4: stderr shares stdout's open file); flag 8: open stdout
+ *       and stderr for appending instead of truncating them.
+ *       pgid 0: the process leads a new group; > 0: it joins that group, which must be one this
+ *       launcher started and which still has members.
+ *   'K' u32 pid, u8 signal, u8 group. Sends the signal to the process (only if it is one of ours
+ *       and not yet reaped) or to the process group (only if it is one of ours and still has
+ *       members), so a recycled pid is never signalled.
+ *
+ * We write replies to stdout as fixed 16-byte records:
+ *
+ *   u8 type, u8 phase, u16 zero, u32 key, u32 pid, i32 value
+ *     type 1 SPAWNED   pid = the process id
+ *     type 2 FAILED    value = errno; phase = what failed: 0 exec (resolving/executing argv[0]),
+ *                      1 cwd, 2 stdin, 3 stdout, 4 stderr, 5 pgid (group to join is not ours/gone);
+ *                      resource errors (EAGAIN, ENOMEM, E2BIG ...) are reported with phase 0
+ *     type 3 EXITED    pid, value = wait status as returned by waitpid()
+ *   For a key, SPAWNED comes before EXITED and FAILED is the only reply for a key that did not
+ *   start. Replies for different keys may come in any order (spawns run in parallel).
+ *
+ * EXECUTABLE LOOKUP follows execvpe(): a name containing '/' is used as is (relative to the new
+ * cwd); otherwise each entry of the PATH of the request's environment is tried in turn
+ * ("/bin:/usr/bin" when it has none), EACCES is remembered and reported if nothing else is found,
+ * and a file the kernel refuses with ENOEXEC is run with /bin/sh, like execvp() and Node do.
+ * Redirect files are opened by us (stdout/stderr O_CREAT|O_TRUNC, mode 0666 & ~umask) and dup2'ed
+ * by the spawn's file actions; a failure to change to the cwd is found out after the fact.
+ *
+ * THREADS. The main thread reads requests, reaps (signalfd + waitpid(-1, WNOHANG)) and handles
+ * kills; up to MAX_WORKERS worker threads call posix_spawn. posix_spawn blocks its caller until the
+ * child has exec'ed (vfork semantics), which on a busy machine is ~1 ms of waiting for a CPU, so
+ * spawning from one thread caps throughput; several spawns in flight overlap those waits. A child
+ * may exit and be reaped before its worker has recorded its pid: such exits are kept aside and
+ * claimed by the worker (see `struct early`).
+ *
+ * LIFETIME. We exit, after SIGKILLing every process group we started and every orphaned
+ * descendant reparented to us (we are a child subreaper), and reaping them (their EXITED replies
+ * are still written), when: stdin reaches EOF (the parent closed it, or died, even by kill -9),
+ * stdout breaks, we get SIGTERM, SIGINT or SIGHUP, or our parent dies (PR_SET_PDEATHSIG). Requests
+ * read but not yet started at that point are dropped without a reply (they were never acted on).
+ * With a second argument `keep` (a persistent job store), stdin EOF and a broken stdout make us
+ * exit WITHOUT killing anything, and we do not ask for PR_SET_PDEATHSIG: the jobs outlive their
+ * owner and are followed later through their recorded exit status. SIGTERM still kills.
+ * Exit status: 0 after an orderly shutdown, 2 after a protocol error, 1 after a system error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FRAME (64u * 1024u * 1024u)
+#define REPLY_SIZE 16
+#define MAX_WORKERS 8
+#define WORKER_STACK (256u * 1024u)
+#define PATH_BUF 8192
+
+enum { R_SPAWNED = 1, R_FAILED = 2, R_EXITED = 3 };
+enum { PH_EXEC = 0, PH_CWD = 1, PH_STDIN = 2, PH_STDOUT = 3, PH_STDERR = 4, PH_PGID = 5 };
+enum { F_CWD = 1, F_STDIN = 2, F_SHARED = 4, F_APPEND = 8 };
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Small utilities                                                                                 */
+
+static void die(int code, const char *what) {
+  fprintf(stderr, "jobf-launcher: %s: %s\n", what, strerror(errno));
+  exit(code);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) {
+    errno = ENOMEM;
+    die(1, "out of memory");
+  }
+  return q;
+}
+
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#ifdef JOBF_STATS
+static double st_spawn, st_poll, st_queue_wait, st_turnaround, st_last_exit_flush;
+static unsigned long st_nspawn, st_npoll, st_nwrite, st_nearly, st_nturn;
+#define STAT(x) x
+#else
+#define STAT(x) (void)0
+#endif
+
+/* ---------------------------------------------------------------------------------------------- */
+/* An open-addressing hash table keyed by pid (> 0), linear probing, backward-shift deletion.     */
+/* procs:  pid  -> a = key, b = pgid                (processes started and not yet reaped)          */
+/* groups: pgid -> a = live members we started, b = 1 when lingering (no member of ours left but   */
+/*                the group still had members when we last looked)                                  */
+
+struct slot {
+  pid_t k;
+  uint32_t a;
+  int32_t b;
+};
+
+struct table {
+  struct slot *s;
+  size_t cap; /* power of two */
+  size_t n;
+};
+
+static size_t slot_of(const struct table *t, pid_t k) {
+  return ((uint32_t)k * 2654435761u) & (t->cap - 1);
+}
+
+static struct slot *tget(struct table *t, pid_t k) {
+  if (t->n == 0) return NULL;
+  for (size_t i = slot_of(t, k);; i = (i + 1) & (t->cap - 1)) {
+    if (t->s[i].k == k) return &t->s[i];
+    if (t->s[i].k == 0) return NULL;
+  }
+}
+
+static void tgrow(struct table *t);
+
+/* Finds k or inserts it (zeroed). */
+static struct slot *tput(struct table *t, pid_t k) {
+  if ((t->n + 1) * 2 > t->cap) tgrow(t);
+  size_t i = slot_of(t, k);
+  for (;; i = (i + 1) & (t->cap - 1)) {
+    if (t->s[i].k == k) return &t->s[i];
+    if (t->s[i].k == 0) break;
+  }
+  t->s[i].k = k;
+  t->s[i].a = 0;
+  t->s[i].b = 0;
+  t->n++;
+  return &t->s[i];
+}
+
+static void tgrow(struct table *t) {
+  struct table old = *t;
+  t->cap = old.cap ? old.cap * 2 : 256;
+  t->s = xrealloc(NULL, t->cap * sizeof *t->s);
+  memset(t->s, 0, t->cap * sizeof *t->s);
+  t->n = 0;
+  for (size_t i = 0; i < old.cap; i++) {
+    if (old.s[i].k != 0) *tput(t, old.s[i].k) = old.s[i];
+  }
+  free(old.s);
+}
+
+static void tdel(struct table *t, struct slot *victim) {
+  size_t mask = t->cap - 1;
+  size_t hole = (size_t)(victim - t->s);
+  size_t i = hole;
+  for (;;) {
+    i = (i + 1) & mask;
+    if (t->s[i].k == 0) break;
+    size_t home = slot_of(t, t->s[i].k);
+    /* Move s[i] into the hole unless its home lies cyclically in (hole, i]. */
+    if (((i - home) & mask) >= ((i - hole) & mask)) {
+      t->s[hole] = t->s[i];
+      hole = i;
+    }
+  }
+  t->s[hole].k = 0;
+  t->n--;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* State. Everything below `mu` is guarded by it, except where noted.                              */
+
+struct envset {
+  char *blob;       /* the strings, back to back */
+  char **vars;      /* pointers into blob, NULL-terminated */
+  size_t n;
+  const char *path; /* value of the first PATH= entry, or NULL */
+  unsigned refs;    /* the registration + queued or running spawns using it */
+};
+
+/* One spawn request, parsed; one allocation holding the struct, argv/extra pointers and the frame. */
+struct job {
+  struct job *next;
+#ifdef JOBF_STATS
+  double queued_at;
+#endif
+  struct envset *env; /* NULL: empty base */
+  uint32_t key;
+  pid_t pgid;
+  size_t argc, nextra;
+  char **argv;  /* argc + 1 entries, then nextra entries (extra) */
+  char **extra;
+  const char *cwd, *in, *out, *err; /* err NULL: shares out */
+  int append;                       /* open out/err with O_APPEND instead of O_TRUNC */
+};
+
+/*
+ * An exit reaped before the worker that spawned the process recorded its pid. `seq` is the number
+ * of spawns started when it was reaped: only a spawn numbered <= seq can own it, and once every
+ * such spawn has finished, an unclaimed entry was an orphan reparented to us, and is dropped.
+ */
+struct early {
+  pid_t pid;
+  int status;
+  unsigned long seq;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t quiet_cv = PTHREAD_COND_INITIALIZER; /* nspawning dropped to 0 while stopping */
+
+static struct table procs, groups;
+static size_t nlingering;
+static double last_probe;
+
+struct worker;
+static struct job *queue_head, *queue_tail;
+static size_t nqueued;
+static int stopping;
+static int nworkers, nspawning;
+static struct worker *idle_top;                  /* threads waiting for work, most recent first */
+static unsigned long spawn_seq;                  /* spawns started */
+static unsigned long inflight_seq[MAX_WORKERS]; /* per worker: seq of its spawn in flight, 0 none */
+static struct early *earlies;
+static size_t nearly, earlies_cap;
+
+static uint8_t *out; /* replies not yet written */
+static size_t out_len, out_cap;
+static int stdout_broken;
+
+/* Serializes writers of replies; taken before mu, never while holding it. Writing outside mu
+ * keeps the wake-up of our parent (and a possible preemption by it) out of the critical section. */
+static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *wbuf; /* the buffer being written, owned by the holder of out_mu */
+static size_t wbuf_cap;
+
+/* Main thread only. */
+static struct envset **envs; /* indexed by id */
+static size_t nenvs;
+static uint8_t *in;
+static size_t in_len, in_cap;
+static int sfd = -1;
+static int have_proc_children = 1;
+
+/* Read-only after setup. */
+static int devnull_rd = -1, devnull_wr = -1;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Replies                                                                                         */
+
+/* Writes the replies queued so far (call without mu). */
+static void flush_replies(void) {
+  pthread_mutex_lock(&out_mu);
+  pthread_mutex_lock(&mu);
+  uint8_t *buf = out;
+  size_t len = out_len, cap = out_cap;
+  out = wbuf;
+  out_cap = wbuf_cap;
+  out_len = 0;
+  int broken = stdout_broken;
+  pthread_mutex_unlock(&mu);
+  wbuf = buf;
+  wbuf_cap = cap;
+  size_t off = 0;
+  if (len > 0) STAT(st_nwrite++);
+  while (off < len && !broken) {
+    ssize_t w = write(STDOUT_FILENO, buf + off, len - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+        poll(&p, 1, -1);
+        continue;
+      }
+      broken = 1; /* EPIPE and the like: the parent is gone; the main thread shuts down */
+      pthread_mutex_lock(&mu);
+      stdout_broken = 1;
+      pthread_mutex_unlock(&mu);
+      break;
+    }
+    off += (size_t)w;
+  }
+  pthread_mutex_unlock(&out_mu);
+}
+
+/* Queues a reply (under mu). */
+static void reply(int type, int phase, uint32_t key, pid_t pid, int32_t value) {
+  if (out_len + REPLY_SIZE > out_cap) {
+    out_cap = out_cap ? out_cap * 2 : 4096;
+    out = xrealloc(out, out_cap);
+  }
+  uint8_t *r = out + out_len;
+  r[0] = (uint8_t)type;
+  r[1] = (uint8_t)phase;
+  r[2] = 0;
+  r[3] = 0;
+  put_u32(r + 4, key);
+  put_u32(r + 8, (uint32_t)pid);
+  put_u32(r + 12, (uint32_t)value);
+  out_len += REPLY_SIZE;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Process groups (under mu)                                                                       */
+
+static int group_exists(pid_t pgid) { return kill(-pgid, 0) == 0 || errno == EPERM; }
+
+/* A member we started left group g (reaped). */
+static void group_member_gone(pid_t g) {
+  struct slot *s = tget(&groups, g);
+  if (!s) return;
+  if (s->a > 0) s->a--;
+  if (s->a > 0 || s->b) return;
+  if (group_exists(g)) {
+    s->b = 1; /* stragglers (e.g. background children) keep it alive: remember it for shutdown */
+    nlingering++;
+  } else {
+    tdel(&groups, s);
+  }
+}
+
+/* Forgets lingering groups that have emptied since we last looked. */
+static void probe_lingering(void) {
+  last_probe = now_seconds();
+  for (size_t i = 0; i < groups.cap && nlingering > 0;) {
+    struct slot *s = &groups.s[i];
+    if (s->k != 0 && s->b && s->a == 0 && !group_exists(s->k)) {
+      tdel(&groups, s);
+      nlingering--;
+      continue; /* another entry may have shifted into slot i */
+    }
+    i++;
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Reaping (under mu)                                                                              */
+
+static void exited(struct slot *p, int status) {
+  uint32_t key = p->a;
+  pid_t pid = p->k, pgid = p->b;
+  tdel(&procs, p);
+  reply(R_EXITED, 0, key, pid, status);
+  group_member_gone(pgid);
+}
+
+static unsigned long min_inflight(void) {
+  unsigned long m = 0;
+  for (int i = 0; i < nworkers; i++) {
+    if (inflight_seq[i] != 0 && (m == 0 || inflight_seq[i] < m)) m = inflight_seq[i];
+  }
+  return m;
+}
+
+/* Drops early exits no spawn in flight can own any more. */
+static void prune_earlies(void) {
+  if (nearly == 0) return;
+  unsigned long m = min_inflight();
+  size_t k = 0;
+  for (size_t i = 0; i < nearly; i++) {
+    if (m != 0 && earlies[i].seq >= m) earlies[k++] = earlies[i];
+  }
+  nearly = k;
+}
+
+static void reaped(pid_t pid, int status) {
+  struct slot *p = tget(&procs, pid);
+  if (p) {
+    exited(p, status);
+    return;
+  }
+  if (min_inflight() == 0) return; /* an orphaned descendant reparented to us */
+  if (nearly == earlies_cap) {
+    earlies_cap = earlies_cap ? earlies_cap * 2 : 16;
+    earlies = xrealloc(earlies, earlies_cap * sizeof *earlies);
+  }
+  earlies[nearly].pid = pid;
+  earlies[nearly].status = status;
+  earlies[nearly].seq = spawn_seq;
+  nearly++;
+  STAT(st_nearly++);
+}
+
+static void reap_all(void) {
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      reaped(pid, status);
+      continue;
+    }
+    if (pid < 0 && errno == EINTR) continue;
+    break;
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Environments                                                                                    */
+
+static void env_unref(struct envset *e) { /* under mu */
+  if (!e || --e->refs > 0) return;
+  free(e->blob);
+  free(e->vars);
+  free(e);
+}
+
+static void protocol_error(const char *what);
+
+static void env_forget(uint32_t id) { /* main thread */
+  if (id >= nenvs || !envs[id]) return;
+  pthread_mutex_lock(&mu);
+  env_unref(envs[id]);
+  pthread_mutex_unlock(&mu);
+  envs[id] = NULL;
+}
+
+static void env_define(const uint8_t *p, size_t len) { /* main thread */
+  if (len < 8) protocol_error("short environment frame");
+  uint32_t id = get_u32(p), count = get_u32(p + 4);
+  if (id == 0 || id > 1000000) protocol_error("bad environment id");
+  const char *strs = (const char *)p + 8;
+  size_t slen = len - 8;
+  if (count > slen) protocol_error("bad environment count");
+  if (id >= nenvs) {
+    size_t n = (size_t)id + 16;
+    envs = xrealloc(envs, n * sizeof *envs);
+    memset(envs + nenvs, 0, (n - nenvs) * sizeof *envs);
+    nenvs = n;
+  }
+  env_forget(id);
+  struct envset *e = xrealloc(NULL, sizeof *e);
+  memset(e, 0, sizeof *e);
+  e->refs = 1;
+  e->blob = xrealloc(NULL, slen);
+  memcpy(e->blob, strs, slen);
+  e->vars = xrealloc(NULL, ((size_t)count + 1) * sizeof *e->vars);
+  size_t off = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    const char *nul = memchr(e->blob + off, 0, slen - off);
+    if (!nul) protocol_error("unterminated environment string");
+    e->vars[i] = e->blob + off;
+    if (!e->path && strncmp(e->vars[i], "PATH=", 5) == 0) e->path = e->vars[i] + 5;
+    off = (size_t)(nul - e->blob) + 1;
+  }
+  if (off != slen) protocol_error("trailing bytes in environment frame");
+  e->vars[count] = NULL;
+  e->n = count;
+  envs[id] = e;
+}
+
+static size_t key_len(const char *var) {
+  const char *eq = strchr(var, '=');
+  return eq ? (size_t)(eq - var) : strlen(var);
+}
+
+static int same_key(const char *a, const char *b, size_t klen) {
+  return strncmp(a, b, klen) == 0 && (b[klen] == '=' || b[klen] == 0);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Spawning (worker threads, outside mu)                                                           */
+
+struct worker {
+  int index;
+  pthread_cond_t cv; /* signalled with `woken` set when it is handed work */
+  int woken;
+  struct worker *next_idle;
+  posix_spawnattr_t attr;
+  char **env; /* scratch for the merged environment */
+  size_t env_cap;
+  char path[PATH_BUF];
+};
+
+/* Base variables not overridden by an extra, then the extras (the last of duplicate extras wins). */
+static char **build_env(struct worker *w, const struct job *j, const char **path) {
+  static const struct envset empty = {NULL, NULL, 0, NULL, 0};
+  const struct envset *base = j->env ? j->env : &empty;
+  size_t need = base->n + j->nextra + 1;
+  if (need > w->env_cap) {
+    w->env_cap = need * 2;
+    w->env = xrealloc(w->env, w->env_cap * sizeof *w->env);
+  }
+  *path = base->path;
+  size_t n = 0;
+  for (size_t i = 0; i < base->n; i++) {
+    const char *v = base->vars[i];
+    size_t kl = key_len(v);
+    int overridden = 0;
+    for (size_t k = 0; k < j->nextra && !overridden; k++) overridden = same_key(v, j->extra[k], kl);
+    if (!overridden) w->env[n++] = base->vars[i];
+  }
+  for (size_t k = 0; k < j->nextra; k++) {
+    size_t kl = key_len(j->extra[k]);
+    int later = 0;
+    for (size_t m = k + 1; m < j->nextra && !later; m++) later = same_key(j->extra[k], j->extra[m], kl);
+    if (later) continue;
+    w->env[n++] = j->extra[k];
+    if (kl == 4 && strncmp(j->extra[k], "PATH=", 5) == 0) *path = j->extra[k] + 5;
+  }
+  w->env[n] = NULL;
+  return w->env;
+}
+
+static int open_redirect(const char *path, int for_write, int append) {
+  if (strcmp(path, "/dev/null") == 0) return for_write ? devnull_wr : devnull_rd;
+  int fd;
+  do {
+    fd = for_write ? open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC | O_NOCTTY, 0666)
+                   : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+static void close_redirect(int fd) {
+  if (fd >= 0 && fd != devnull_rd && fd != devnull_wr) close(fd);
+}
+
+/* 0 if cwd is usable, else the errno that changing to it would give. */
+static int cwd_problem(const char *cwd) {
+  struct stat st;
+  if (stat(cwd, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  if (access(cwd, X_OK) != 0) return errno;
+  return 0;
+}
+
+/* posix_spawn, with the execvp() fallback of running a file without a #! line through /bin/sh. */
+static int spawn_file(struct worker *w, pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                      const struct job *j, char **envp) {
+  int err = posix_spawn(pid, file, fa, &w->attr, j->argv, envp);
+  if (err != ENOEXEC) return err;
+  char **shargv = xrealloc(NULL, (j->argc + 2) * sizeof *shargv);
+  shargv[0] = (char *)"/bin/sh";
+  shargv[1] = (char *)file;
+  for (size_t i = 1; i < j->argc; i++) shargv[i + 1] = j->argv[i];
+  shargv[j->argc + 1] = NULL;
+  err = posix_spawn(pid, "/bin/sh", fa, &w->attr, shargv, envp);
+  free(shargv);
+  return err;
+}
+
+static int is_continue_errno(int e) {
+  return e == ENOENT || e == ESTALE || e == ENOTDIR || e == ENODEV || e == ETIMEDOUT || e == EACCES;
+}
+
+/*
+ * execvpe() semantics over the PATH of the request's environment. Candidates that plainly do not
+ * exist are skipped with a stat() instead of a failed spawn; every real attempt is a posix_spawn.
+ * A failure is blamed on the cwd when the cwd turns out to be unusable.
+ */
+static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const posix_spawn_file_actions_t *fa,
+                      const struct job *j, char **envp, int *phase) {
+  const char *name = j->argv[0], *cwd = j->cwd;
+  int err;
+  *phase = PH_EXEC;
+  if (strchr(name, '/')) {
+    err = spawn_file(w, pid, name, fa, j, envp);
+  } else if (*name == 0) {
+    err = ENOENT;
+  } else {
+    if (!pathv) pathv = "/bin:/usr/bin";
+    size_t nlen = strlen(name), cwdlen = cwd ? strlen(cwd) : 0;
+    int got_eacces = 0;
+    err = ENOENT;
+    for (const char *p = pathv;;) {
+      const char *colon = strchr(p, ':');
+      size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+      size_t len = 0;
+      int fits = 1;
+      if ((dlen == 0 || p[0] != '/') && cwd) { /* relative entry: relative to the new cwd */
+        fits = cwdlen + 1 < PATH_BUF;
+        if (fits) {
+          memcpy(w->path, cwd, cwdlen);
+          w->path[cwdlen] = '/';
+          len = cwdlen + 1;
+        }
+      }
+      if (fits && len + dlen + 1 + nlen + 1 <= PATH_BUF) {
+        memcpy(w->path + len, p, dlen);
+        len += dlen;
+        if (len > 0 && w->path[len - 1] != '/') w->path[len++] = '/';
+        memcpy(w->path + len, name, nlen + 1);
+        struct stat st;
+        int e;
+        if (stat(w->path, &st) != 0) e = errno;
+        else if (!S_ISREG(st.st_mode)) e = EACCES; /* execve of a directory or device */
+        else {
+          e = spawn_file(w, pid, w->path, fa, j, envp);
+          if (e == 0) return 0;
+          if (cwd && cwd_problem(cwd)) break;
+        }
+        if (e == EACCES) got_eacces = 1;
+        else if (!is_continue_errno(e)) {
+          err = e;
+          break;
+        }
+      }
+      if (!colon) {
+        err = got_eacces ? EACCES : ENOENT;
+        break;
+      }
+      p = colon + 1;
+    }
+  }
+  if (err != 0 && cwd) {
+    int c = cwd_problem(cwd);
+    if (c) {
+      *phase = PH_CWD;
+      err = c;
+    }
+  }
+  return err;
+}
+
+/* Starts j; fills pid, or returns an errno with *phase set. */
+static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase) {
+  int fin = -1, fout = -1, ferr = -1, err;
+  fin = open_redirect(j->in, 0, 0);
+  if (fin < 0) {
+    *phase = PH_STDIN;
+    return errno;
+  }
+  fout = open_redirect(j->out, 1, j->append);
+  if (fout < 0) {
+    err = errno;
+    close_redirect(fin);
+    *phase = PH_STDOUT;
+    return err;
+  }
+  if (j->err) {
+    ferr = open_redirect(j->err, 1, j->append);
+    if (ferr < 0) {
+      err = errno;
+      close_redirect(fin);
+      close_redirect(fout);
+      *phase = PH_STDERR;
+      return err;
+    }
+  }
+  const char *pathv;
+  char **envp = build_env(w, j, &pathv);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fin, 0);
+  posix_spawn_file_actions_adddup2(&fa, fout, 1);
+  posix_spawn_file_actions_adddup2(&fa, j->err ? ferr : fout, 2);
+  if (j->cwd) posix_spawn_file_actions_addchdir_np(&fa, j->cwd);
+  posix_spawnattr_setpgroup(&w->attr, j->pgid);
+  err = spawn_path(w, pid, pathv, &fa, j, envp, phase);
+  posix_spawn_file_actions_destroy(&fa);
+  close_redirect(fin);
+  close_redirect(fout);
+  close_redirect(ferr);
+  return err;
+}
+
+/* Records a started process and replies; claims an exit reaped before we got here (under mu). */
+static void record_spawn(const struct job *j, pid_t pid, unsigned long seq) {
+  pid_t g = j->pgid ? j->pgid : pid;
+  struct slot *s = tput(&procs, pid);
+  s->a = j->key;
+  s->b = g;
+  struct slot *gs = tput(&groups, g);
+  if (gs->b && j->pgid == 0) { /* a new process got this pid, so the old group of that number is gone */
+    gs->b = 0;
+    nlingering--;
+  }
+  gs->a++;
+  reply(R_SPAWNED, 0, j->key, pid, 0);
+  for (size_t i = 0; i < nearly; i++) {
+    if (earlies[i].pid == pid && earlies[i].seq >= seq) {
+      int status = earlies[i].status;
+      earlies[i] = earlies[--nearly];
+      exited(tget(&procs, pid), status);
+      break;
+    }
+  }
+}
+
+/* Runs the first queued job. Called and returning with mu held; releases it around the spawn. */
+static void run_job(struct worker *w) {
+  struct job *j = queue_head;
+  queue_head = j->next;
+  if (!queue_head) queue_tail = NULL;
+  nqueued--;
+  STAT(st_queue_wait += now_seconds() - j->queued_at);
+
+  int phase = PH_PGID, err = 0;
+  pid_t pid = 0;
+  unsigned long seq = ++spawn_seq;
+  if (j->pgid > 0) { /* join only a group of ours that still has members */
+    struct slot *g = tget(&groups, j->pgid);
+    if (g && g->a == 0 && !group_exists(j->pgid)) {
+      tdel(&groups, g);
+      nlingering--;
+      g = NULL;
+    }
+    if (!g) err = EPERM;
+  }
+  if (err == 0) {
+    inflight_seq[w->index] = seq;
+    nspawning++;
+  }
+  pthread_mutex_unlock(&mu);
+  if (err == 0) {
+    STAT(double t0 = now_seconds());
+    err = start_job(w, j, &pid, &phase);
+    STAT(double t1 = now_seconds());
+    pthread_mutex_lock(&mu);
+    STAT((st_spawn += t1 - t0, st_nspawn++));
+    inflight_seq[w->index] = 0;
+    if (--nspawning == 0 && stopping) pthread_cond_signal(&quiet_cv);
+  } else {
+    pthread_mutex_lock(&mu);
+  }
+  if (err == 0) record_spawn(j, pid, seq);
+  else reply(R_FAILED, phase, j->key, 0, err);
+  prune_earlies();
+  env_unref(j->env);
+  free(j);
+}
+
+/* Every process: its own or the requested group, all signals default, none blocked. */
+static void init_attr(posix_spawnattr_t *attr) {
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  if (posix_spawnattr_init(attr) != 0) die(1, "posix_spawnattr_init");
+  posix_spawnattr_setsigdefault(attr, &all);
+  posix_spawnattr_setsigmask(attr, &none);
+  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+}
+
+static struct worker *new_worker(void) {
+  struct worker *w = xrealloc(NULL, sizeof *w);
+  memset(w, 0, sizeof *w);
+  w->index = nworkers;
+  pthread_cond_init(&w->cv, NULL);
+  init_attr(&w->attr);
+  return w;
+}
+
+static void *thread_main(void *arg);
+
+/*
+ * Makes `want` more threads available: takes idle ones first (into `wake`, to be signalled once mu
+ * is released; returns how many), then starts new ones (under mu).
+ */
+static int recruit(size_t want, struct worker **wake) {
+  int n = 0;
+  while (want > 0 && idle_top) {
+    struct worker *w = idle_top;
+    idle_top = w->next_idle;
+    w->woken = 1;
+    wake[n++] = w;
+    want--;
+  }
+  while (want > 0 && nworkers < MAX_WORKERS) {
+    struct worker *w = new_worker();
+    pthread_attr_t ta;
+    pthread_t t;
+    pthread_attr_init(&ta);
+    pthread_attr_setstacksize(&ta, WORKER_STACK);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    int e = pthread_create(&t, &ta, thread_main, w);
+    pthread_attr_destroy(&ta);
+    if (e != 0) {
+      free(w);
+      if (nworkers > 0) break; /* fewer spawns in parallel, not a failure */
+      errno = e;
+      die(1, "pthread_create");
+    }
+    nworkers++;
+    want--;
+  }
+  return n;
+}
+
+/* A worker: runs queued spawns, sleeps when there are none. Called and returning with mu held. */
+static void worker_loop(struct worker *w) {
+  for (;;) {
+    if (stopping) {
+      for (;;) pthread_cond_wait(&w->cv, &mu); /* the main thread is shutting down; exit() ends us */
+    }
+    if (queue_head) {
+      run_job(w);
+      /* Replies of spawns are written by the last spawner of a burst (exits by the main thread). */
+      if (!queue_head && nspawning == 0 && out_len > 0) {
+        pthread_mutex_unlock(&mu);
+        flush_replies();
+        pthread_mutex_lock(&mu);
+      }
+      continue;
+    }
+    w->woken = 0;
+    w->next_idle = idle_top;
+    idle_top = w;
+    while (!w->woken) pthread_cond_wait(&w->cv, &mu);
+  }
+}
+
+static void *thread_main(void *arg) {
+  pthread_mutex_lock(&mu);
+  worker_loop(arg);
+  pthread_mutex_unlock(&mu);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Requests (main thread)                                                                          */
+
+static const char *next_str(const uint8_t **cur, const uint8_t *end) {
+  const uint8_t *nul = memchr(*cur, 0, (size_t)(end - *cur));
+  if (!nul) protocol_error("unterminated string in spawn frame");
+  const char *s = (const char *)*cur;
+  *cur = nul + 1;
+  return s;
+}
+
+static void handle_spawn(const uint8_t *p, size_t len) {
+  if (len < 17) protocol_error("short spawn frame");
+  uint32_t envid = get_u32(p + 8);
+  size_t argc = get_u16(p + 12), nextra = get_u16(p + 14);
+  uint8_t flags = p[16];
+  if (argc == 0) protocol_error("empty argv");
+  if ((int32_t)get_u32(p + 4) < 0) protocol_error("negative pgid");
+  if (envid != 0 && (envid >= nenvs || !envs[envid])) protocol_error("unknown environment id");
+
+  size_t ptrs = (argc + 1 + nextra) * sizeof(char *);
+  struct job *j = xrealloc(NULL, sizeof *j + ptrs + len);
+  uint8_t *frame = (uint8_t *)(j + 1) + ptrs;
+  memcpy(frame, p, len);
+  j->next = NULL;
+  j->key = get_u32(frame);
+  j->pgid = (pid_t)get_u32(frame + 4);
+  j->argc = argc;
+  j->nextra = nextra;
+  j->argv = (char **)(j + 1);
+  j->extra = j->argv + argc + 1;
+  const uint8_t *cur = frame + 17, *end = frame + len;
+  for (size_t i = 0; i < argc; i++) j->argv[i] = (char *)next_str(&cur, end);
+  j->argv[argc] = NULL;
+  for (size_t i = 0; i < nextra; i++) j->extra[i] = (char *)next_str(&cur, end);
+  j->cwd = (flags & F_CWD) ? next_str(&cur, end) : NULL;
+  j->in = (flags & F_STDIN) ? next_str(&cur, end) : "/dev/null";
+  j->out = next_str(&cur, end);
+  j->err = (flags & F_SHARED) ? NULL : next_str(&cur, end);
+  j->append = (flags & F_APPEND) != 0;
+  if (cur != end) protocol_error("trailing bytes in spawn frame");
+
+  STAT(j->queued_at = now_seconds());
+  pthread_mutex_lock(&mu);
+  j->env = envid ? envs[envid] : NULL;
+  if (j->env) j->env->refs++;
+  if (queue_tail) queue_tail->next = j;
+  else queue_head = j;
+  queue_tail = j;
+  nqueued++;
+  pthread_mutex_unlock(&mu);
+}
+
+static void handle_kill(const uint8_t *p, size_t len) {
+  if (len < 6) protocol_error("short kill frame");
+  pid_t pid = (pid_t)get_u32(p);
+  int sig = p[4], group = p[5];
+  if (pid <= 0 || sig < 0 || sig >= NSIG) return;
+  pthread_mutex_lock(&mu);
+  if (group) {
+    if (tget(&groups, pid)) kill(-pid, sig);
+  } else {
+    if (tget(&procs, pid)) kill(pid, sig);
+  }
+  pthread_mutex_unlock(&mu);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Shutdown (main thread)                                                                          */
+
+/* SIGKILLs our direct children (including orphans reparented to us); 0 if the list is unreadable. */
+static int kill_children(void) {
+  if (!have_proc_children) return 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    have_proc_children = 0;
+    return 0;
+  }
+  char buf[4096];
+  long cur = -1;
+  for (;;) {
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    for (ssize_t i = 0; i < r; i++) {
+      if (buf[i] >= '0' && buf[i] <= '9') cur = (cur < 0 ? 0 : cur * 10) + (buf[i] - '0');
+      else if (cur >= 0) {
+        kill((pid_t)cur, SIGKILL);
+        cur = -1;
+      }
+    }
+  }
+  if (cur >= 0) kill((pid_t)cur, SIGKILL);
+  close(fd);
+  return 1;
+}
+
+static void shutdown_and_exit(int code) {
+  /* Stop the other threads: queued requests are dropped unanswered (never acted on); spawns in
+   * flight finish and are recorded, so that they are killed below like the rest. */
+  pthread_mutex_lock(&mu);
+  stopping = 1;
+  while (queue_head) {
+    struct job *j = queue_head;
+    queue_head = j->next;
+    env_unref(j->env);
+    free(j);
+  }
+  queue_tail = NULL;
+  nqueued = 0;
+  while (nspawning > 0) pthread_cond_wait(&quiet_cv, &mu);
+
+  for (size_t i = 0; i < groups.cap; i++) {
+    if (groups.s[i].k != 0) kill(-groups.s[i].k, SIGKILL);
+  }
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      reaped(pid, status);
+      continue;
+    }
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) break; /* ECHILD: nothing left */
+    /* Children remain: kill them (our own, or escaped descendants reparented to us), then wait. */
+    if (!kill_children()) {
+      if (procs.n == 0) break; /* cannot see unknown orphans; do not wait for them */
+      for (size_t i = 0; i < procs.cap; i++) {
+        if (procs.s[i].k != 0) kill(procs.s[i].k, SIGKILL);
+      }
+    }
+    pid = waitpid(-1, &status, 0);
+    if (pid > 0) reaped(pid, status);
+    else if (pid < 0 && errno != EINTR) break;
+  }
+#ifdef JOBF_STATS
+  FILE *sf = fopen("/tmp/jobf-launcher-stats.txt", "a");
+  if (sf) {
+    fprintf(sf, "spawn %lu x %.1f us (posix_spawn and file opens, %d workers); queue wait %.1f us/job; parent turnaround %lu x %.1f us; poll %lu = %.3f s; writes %lu; early exits %lu\n",
+            st_nspawn, st_nspawn ? st_spawn / (double)st_nspawn * 1e6 : 0.0, nworkers,
+            st_nspawn ? st_queue_wait / (double)st_nspawn * 1e6 : 0.0, st_nturn, st_nturn ? st_turnaround / (double)st_nturn * 1e6 : 0.0,
+            st_npoll, st_poll, st_nwrite, st_nearly);
+    fclose(sf);
+  }
+#endif
+  pthread_mutex_unlock(&mu);
+  flush_replies();
+  exit(code);
+}
+
+static void protocol_error(const char *what) {
+  fprintf(stderr, "jobf-launcher: protocol error: %s\n", what);
+  shutdown_and_exit(2);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Input (main thread)                                                                             */
+
+static void handle_frame(const uint8_t *p, size_t len) {
+  uint8_t op = p[0];
+  p++;
+  len--;
+  switch (op) {
+  case 'S': handle_spawn(p, len); break;
+  case 'E': env_define(p, len); break;
+  case 'F':
+    if (len < 4) protocol_error("short forget frame");
+    env_forget(get_u32(p));
+    break;
+  case 'K': handle_kill(p, len); break;
+  default: protocol_error("unknown request");
+  }
+}
+
+/* Reads what is available and handles every complete frame; returns 0 at EOF. */
+static int read_input(void) {
+  if (in_cap - in_len < 65536) {
+    in_cap = in_cap ? in_cap * 2 : 262144;
+    in = xrealloc(in, in_cap);
+  }
+  ssize_t r = read(STDIN_FILENO, in + in_len, in_cap - in_len);
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
+  if (r == 0) return 0;
+  in_len += (size_t)r;
+  size_t off = 0;
+  while (in_len - off >= 4) {
+    uint32_t flen = get_u32(in + off);
+    if (flen == 0 || flen > MAX_FRAME) protocol_error("bad frame length");
+    if (in_len - off - 4 < flen) {
+      if ((size_t)flen + 4 > in_cap) { /* make room for a large frame */
+        in_cap = (size_t)flen + 4 + 65536;
+        in = xrealloc(in, in_cap);
+      }
+      break;
+    }
+    handle_frame(in + off + 4, flen);
+    off += 4 + (size_t)flen;
+  }
+  if (off > 0) {
+    memmove(in, in + off, in_len - off);
+    in_len -= off;
+  }
+  return 1;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Setup and main loop                                                                             */
+
+/* argv[2] == "keep": our processes outlive a parent that dies (a persistent job store follows them
+ * later): on stdin EOF or a broken stdout we exit without killing them. SIGTERM still kills. */
+static int keep_children;
+
+/* Exits without touching our processes (keep mode, parent gone): they are reparented and go on. */
+static void abandon_and_exit(void) {
+  _exit(0);
+}
+
+static void setup(int argc, char **argv) {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  /* Blocked before any thread exists, so every thread inherits the mask and the signals queue up
+   * for the signalfd. */
+  if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0) die(1, "pthread_sigmask");
+  sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die(1, "signalfd");
+  signal(SIGPIPE, SIG_IGN);
+
+  keep_children = argc > 2 && strcmp(argv[2], "keep") == 0;
+  if (!keep_children && prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) die(1, "prctl(PR_SET_PDEATHSIG)");
+  if (argc > 1) {
+    long expected = strtol(argv[1], NULL, 10);
+    if (expected > 0 && getppid() != (pid_t)expected) exit(0); /* the parent died before prctl */
+  }
+  /* Orphaned descendants of our jobs become our children, so shutdown can find and kill them. */
+  if (!keep_children) prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  devnull_rd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  devnull_wr = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull_rd < 0 || devnull_wr < 0) die(1, "open /dev/null");
+
+  nenvs = 16;
+  envs = xrealloc(NULL, nenvs * sizeof *envs);
+  memset(envs, 0, nenvs * sizeof *envs);
+}
+
+/* Drains the signalfd; returns 1 if a termination signal arrived. */
+static int drain_signals(int *child) {
+  struct signalfd_siginfo si[16];
+  int term = 0;
+  for (;;) {
+    ssize_t r = read(sfd, si, sizeof si);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    for (size_t i = 0; i < (size_t)r / sizeof si[0]; i++) {
+      if (si[i].ssi_signo == SIGCHLD) *child = 1;
+      else term = 1;
+    }
+  }
+  return term;
+}
+
+/* One turn of the main loop: waits for requests or signals and handles them (outside mu). */
+static void serve(void) {
+  struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
+  pthread_mutex_lock(&mu);
+  int timeout = nlingering ? 1000 : -1;
+  pthread_mutex_unlock(&mu);
+  STAT(double t0 = now_seconds());
+  int r = poll(fds, 2, timeout);
+  STAT((st_poll += now_seconds() - t0, st_npoll++));
+  if (r < 0) {
+    if (errno == EINTR) return;
+    die(1, "poll");
+  }
+  int child = 0, term = 0, eof = 0;
+  if (fds[1].revents & POLLIN) term = drain_signals(&child);
+  if (term) shutdown_and_exit(0);
+  if (child) {
+    pthread_mutex_lock(&mu);
+    reap_all();
+    prune_earlies();
+    pthread_mutex_unlock(&mu);
+    flush_replies(); /* exits first: the parent can start replacements while we read requests */
+    STAT(st_last_exit_flush = now_seconds());
+  }
+  if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+    STAT(if (st_last_exit_flush > 0) {
+      st_turnaround += now_seconds() - st_last_exit_flush;
+      st_nturn++;
+      st_last_exit_flush = 0;
+    });
+    eof = !read_input();
+  }
+  struct worker *wake[MAX_WORKERS];
+  pthread_mutex_lock(&mu);
+  if (nlingering && now_seconds() - last_probe >= 1.0) probe_lingering();
+  int nwake = nqueued > 0 ? recruit(nqueued, wake) : 0;
+  int idle = nqueued == 0 && nspawning == 0 && out_len > 0;
+  int broken = stdout_broken;
+  pthread_mutex_unlock(&mu);
+  /* Signalled outside mu, so that a woken worker does not find it held. */
+  for (int i = 0; i < nwake; i++) pthread_cond_signal(&wake[i]->cv);
+  if (idle) flush_replies();
+  if ((eof || broken) && keep_children) abandon_and_exit();
+  if (eof || broken) shutdown_and_exit(0);
+}
+
+int main(int argc, char **argv) {
+  setup(argc, argv);
+  for (;;) serve(); /* shutdown_and_exit() ends the process */
+}

@@ -1,0 +1,581 @@
+/**
+ * The launcher spawner: starts processes through `jobf-launcher` (native/launcher.c), a small
+ * long-lived native process that posix_spawn()s jobs on request, because spawning from a large Node
+ * process is the throughput wall. Every report is the real thing: the pid posix_spawn returned, the
+ * errno that stopped a start, the wait status waitpid returned. See native/launcher.c for the wire
+ * protocol.
+ */
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { InvalidArgumentError } from '../../errors.js';
+import { packageRoot } from './package-root.js';
+import {
+  DeferredReports,
+  SpawnerClosedError,
+  checkRequestShape,
+  envHasNul,
+  errnoName,
+  fieldWithNul,
+  signalNumber,
+  spawnErrno,
+  spawnFailureMessage,
+  type SpawnFailurePhase,
+} from './spawn-common.js';
+import type { SpawnRequest, Spawner, SpawnerListener } from './spawner.js';
+
+/** Options of {@link LauncherSpawner}. */
+export interface LauncherSpawnerOptions {
+  /** Path of the launcher binary. Default: {@link defaultLauncherPath}. */
+  readonly binary?: string;
+  /**
+   * Processes outlive this Node process if it dies without closing the spawner (kill -9): the
+   * launcher then exits without killing them. `close()` and SIGTERM still end them. Default false.
+   */
+  readonly keepOnParentDeath?: boolean;
+}
+
+/** Where `scripts/build-native.mjs` puts the launcher: `<package root>/native/build/jobf-launcher`. */
+export function defaultLauncherPath(): string {
+  return join(packageRoot(), 'native', 'build', 'jobf-launcher');
+}
+
+const OP_SPAWN = 0x53; // 'S'
+const OP_ENV = 0x45; // 'E'
+const OP_FORGET = 0x46; // 'F'
+const OP_KILL = 0x4b; // 'K'
+const FLAG_CWD = 1;
+const FLAG_STDIN = 2;
+const FLAG_SHARED = 4;
+const FLAG_APPEND = 8;
+
+const REPLY_SIZE = 16;
+const R_SPAWNED = 1;
+const R_FAILED = 2;
+const R_EXITED = 3;
+const PHASES: readonly SpawnFailurePhase[] = ['exec', 'cwd', 'stdin', 'stdout', 'stderr', 'pgid'];
+
+/** Wait status of a process killed by SIGKILL. */
+const KILLED_STATUS = 9;
+const STDERR_TAIL = 4096;
+
+interface Refable {
+  ref(): void;
+  unref(): void;
+}
+
+function refable(stream: unknown): Refable | undefined {
+  const s = stream as Partial<Refable> | null;
+  return s && typeof s.ref === 'function' && typeof s.unref === 'function' ? (s as Refable) : undefined;
+}
+
+function absolute(path: string): string {
+  return path.charCodeAt(0) === 47 /* '/' */ ? path : resolvePath(path);
+}
+
+/** One running launcher process and what belongs to it. */
+interface Launcher {
+  readonly child: ChildProcess;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** The working directory the launcher was started in (its jobs' default cwd). */
+  readonly cwd: string;
+  /** Base environments registered with this launcher, by identity. -1: holds a NUL byte. */
+  readonly envIds: WeakMap<readonly string[], number>;
+  readonly freeEnvIds: number[];
+  nextEnvId: number;
+  /** Resolves once the launcher has exited and its stdout is closed. */
+  readonly gone: Promise<void>;
+  stderrTail: string;
+  dead: boolean;
+}
+
+/**
+ * A {@link Spawner} backed by the native launcher.
+ *
+ * - The launcher starts lazily on the first `spawn()` and is restarted after an unexpected exit.
+ * - Requests are batched: everything spawned or killed within one turn of the event loop goes to
+ *   the launcher in one write; replies are parsed straight from the stdout chunks (fixed 16-byte
+ *   records, no string handling, no per-process closures).
+ * - Base environments are registered once per array identity (and forgotten when the array is
+ *   garbage-collected); only `extraEnv` travels with each process.
+ * - Relative stdin/stdout/stderr paths and cwd resolve against Node's working directory at
+ *   `spawn()` time, as with the execa spawner.
+ * - `kill()` goes through the launcher, which signals only processes it has not reaped yet and
+ *   groups that still have members: a recycled pid is never signalled.
+ * - Event loop: an idle launcher never keeps Node alive; while any process is pending or running,
+ *   the reply pipe is referenced so that its exit is awaited.
+ * - If the launcher dies unexpectedly (it should not), running processes are SIGKILLed by group
+ *   and reported as exited with wait status 9 (their real status is unobservable), pending starts
+ *   fail with `ELAUNCHER`, and a warning is emitted.
+ */
+export class LauncherSpawner implements Spawner {
+  /** `launcher`. */
+  readonly name = 'launcher';
+
+  /** Whether the launcher binary exists and is executable (at `binary`, default {@link defaultLauncherPath}). */
+  static available(binary: string = defaultLauncherPath()): boolean {
+    try {
+      if (process.platform !== 'linux' || !statSync(binary).isFile()) return false;
+      accessSync(binary, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private readonly listener: SpawnerListener;
+  private readonly binary: string;
+  private readonly keep: boolean;
+  private readonly deferred: DeferredReports;
+  private launcher: Launcher | undefined;
+  private closing: Promise<void> | undefined;
+
+  /** Requests not yet finished (pending or running), by key. */
+  private readonly requests = new Map<number, SpawnRequest>();
+  /** Pids of running processes, by key. */
+  private readonly pids = new Map<number, number>();
+  private referenced = false;
+  /** Keys already resent once after an orderly launcher exit. */
+  private readonly retried = new Set<number>();
+
+  private batch = Buffer.allocUnsafe(64 * 1024);
+  private batchLen = 0;
+  private flushScheduled = false;
+  private readonly flushBound = (): void => this.flush();
+
+  private readonly carry = Buffer.alloc(REPLY_SIZE);
+  private carryLen = 0;
+  private readonly onDataBound = (chunk: Buffer): void => this.onData(chunk);
+
+  private readonly envRegistry = new FinalizationRegistry<{ launcher: Launcher; id: number }>((held) => {
+    this.forgetEnv(held.launcher, held.id);
+  });
+
+  /**
+   * @param listener receives every report.
+   * @param options see {@link LauncherSpawnerOptions}.
+   */
+  constructor(listener: SpawnerListener, options: LauncherSpawnerOptions = {}) {
+    this.listener = listener;
+    this.binary = options.binary ?? defaultLauncherPath();
+    this.keep = options.keepOnParentDeath ?? false;
+    this.deferred = new DeferredReports(listener);
+  }
+
+  /**
+   * Starts a process; the outcome arrives through the listener. Keys must be unique among the
+   * processes not yet finished.
+   *
+   * @throws InvalidArgumentError for a malformed request or a key still in use.
+   * @throws SpawnerClosedError after {@link close}.
+   */
+  spawn(request: SpawnRequest): void {
+    if (this.closing !== undefined) throw new SpawnerClosedError(this.name);
+    checkRequestShape(request);
+    if (this.requests.has(request.key)) {
+      throw new InvalidArgumentError('request.key', `key ${request.key} is still in use`);
+    }
+    const nul = fieldWithNul(request);
+    if (nul !== undefined) {
+      this.deferred.failed(request.key, 'EINVAL', `request.${nul} contains a NUL byte`);
+      return;
+    }
+    if (request.argv.length > 0xffff || (request.extraEnv?.length ?? 0) > 0xffff) {
+      this.deferred.failed(request.key, 'E2BIG', 'too many arguments or variables');
+      return;
+    }
+    const launcher = this.launcher ?? this.start();
+    const envId = this.envId(launcher, request.env);
+    if (envId < 0) {
+      this.deferred.failed(request.key, 'EINVAL', 'request.env contains a NUL byte');
+      return;
+    }
+    this.requests.set(request.key, request);
+    this.encodeSpawn(launcher, request, envId);
+    this.updateRef();
+  }
+
+  /**
+   * Sends `signal` to a running process, or to its process group when `group` is true (which also
+   * reaches stragglers of a finished group leader while they live). Does nothing for processes
+   * that are gone.
+   *
+   * @throws InvalidArgumentError for an unknown signal name.
+   */
+  kill(pid: number, signal: NodeJS.Signals, group: boolean): void {
+    const signo = signalNumber(signal);
+    const launcher = this.launcher;
+    if (launcher === undefined || launcher.dead || this.closing !== undefined) return; // close() kills all
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    this.reserve(11);
+    const b = this.batch;
+    let p = this.batchLen;
+    p = b.writeUInt32LE(7, p);
+    b[p++] = OP_KILL;
+    p = b.writeUInt32LE(pid, p);
+    b[p++] = signo;
+    b[p++] = group ? 1 : 0;
+    this.batchLen = p;
+    this.scheduleFlush();
+  }
+
+  /**
+   * Stops the launcher: it SIGKILLs the process groups still running (and their orphaned
+   * descendants), reaps them, reports their exits through the listener, and exits. Requests it had
+   * not started yet fail with `ECANCELED`. Resolves once it has exited; calling it again returns
+   * the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const launcher = this.launcher;
+    if (launcher === undefined) return;
+    this.flush();
+    if (!launcher.dead) {
+      refable(launcher.child)?.ref();
+      refable(launcher.stdout)?.ref();
+      launcher.stdin.end();
+    }
+    await launcher.gone;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Starting and losing the launcher
+
+  private start(): Launcher {
+    const child = spawnChild(this.binary, this.keep ? [String(process.pid), 'keep'] : [String(process.pid)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own session: a terminal's Ctrl-C reaches Node, which decides what happens to the jobs.
+      detached: true,
+      env: {},
+    });
+    const stdin = child.stdin!;
+    const stdout = child.stdout!;
+    const stderr = child.stderr!;
+    let resolveGone!: () => void;
+    const launcher: Launcher = {
+      child,
+      stdin,
+      stdout,
+      cwd: process.cwd(),
+      envIds: new WeakMap(),
+      freeEnvIds: [],
+      nextEnvId: 1,
+      gone: new Promise<void>((resolve) => (resolveGone = resolve)),
+      stderrTail: '',
+      dead: false,
+    };
+    this.launcher = launcher;
+    this.carryLen = 0;
+    this.referenced = false;
+
+    stdout.on('data', this.onDataBound);
+    stderr.setEncoding('utf8');
+    stderr.on('data', (text: string) => {
+      launcher.stderrTail = (launcher.stderrTail + text).slice(-STDERR_TAIL);
+    });
+    stdin.on('error', () => {
+      // EPIPE after the launcher died: handled by the 'close' event below.
+    });
+    let failure: Error | undefined;
+    child.on('error', (error) => {
+      failure = error;
+      this.lost(launcher, error);
+      resolveGone();
+    });
+    child.on('close', (code, signal) => {
+      this.lost(launcher, failure ?? { code, signal });
+      resolveGone();
+    });
+
+    child.unref();
+    refable(stdin)?.unref();
+    refable(stderr)?.unref();
+    refable(stdout)?.unref();
+    return launcher;
+  }
+
+  /**
+   * The launcher is gone; settles everything it still owed. Idempotent.
+   *
+   * After an orderly exit (status 0: close(), or SIGTERM/SIGINT/SIGHUP) requests without an answer
+   * were never acted on: after close() they fail with `ECANCELED`; otherwise they are sent to a new
+   * launcher, once. After a crash, answerless requests fail with `ELAUNCHER` (one of them may have
+   * started unseen: a crash can lose a reply), and running processes are SIGKILLed by group and
+   * reported with wait status 9.
+   */
+  private lost(launcher: Launcher, why: Error | { code: number | null; signal: NodeJS.Signals | null } | undefined): void {
+    if (launcher.dead) return;
+    launcher.dead = true;
+    if (this.launcher === launcher) {
+      this.launcher = undefined;
+      this.batchLen = 0; // requests for the dead launcher; their keys are settled below
+    }
+    if (this.requests.size === 0) {
+      this.updateRef();
+      return;
+    }
+    const exitedCleanly = why !== undefined && !(why instanceof Error) && why.code === 0;
+    const orderly = exitedCleanly && this.closing === undefined;
+    const requests = [...this.requests];
+    this.requests.clear();
+    const pids = new Map(this.pids);
+    this.pids.clear();
+
+    const retry: SpawnRequest[] = [];
+    const canceled: SpawnRequest[] = [];
+    const failed: SpawnRequest[] = [];
+    for (const [key, request] of requests) {
+      if (pids.has(key)) failed.push(request);
+      else if (orderly && !this.retried.has(key)) retry.push(request);
+      else if (exitedCleanly) canceled.push(request); // close() came first: it was never started
+      else failed.push(request);
+    }
+    for (const request of canceled) {
+      const key = request.key;
+      this.retried.delete(key);
+      this.call(() => this.listener.onSpawnError(key, 'ECANCELED', 'the spawner was closed before the process started'));
+    }
+    for (const request of retry) {
+      this.retried.add(request.key);
+      const next = this.launcher ?? this.start();
+      this.requests.set(request.key, request);
+      this.encodeSpawn(next, request, this.envId(next, request.env));
+    }
+    this.updateRef();
+    if (failed.length === 0) return;
+
+    const reason =
+      why === undefined
+        ? 'it exited'
+        : why instanceof Error
+          ? why.message
+          : `it exited with ${why.signal ?? `status ${why.code}`}`;
+    const detail = launcher.stderrTail.trim();
+    process.emitWarning(
+      `jobfutures launcher ${this.binary} died with ${failed.length} processes outstanding (${reason})` +
+        (detail ? `: ${detail}` : ''),
+      { code: 'JOBF_LAUNCHER_LOST' },
+    );
+    for (const request of failed) {
+      const key = request.key;
+      this.retried.delete(key);
+      const pid = pids.get(key);
+      if (pid === undefined) {
+        this.call(() => this.listener.onSpawnError(key, 'ELAUNCHER', `the launcher died before answering (${reason})`));
+        continue;
+      }
+      try {
+        process.kill(-(request.pgid || pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      this.call(() => this.listener.onExit(key, pid, KILLED_STATUS));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Requests
+
+  private reserve(bytes: number): void {
+    if (this.batchLen + bytes <= this.batch.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.batchLen + bytes));
+    this.batch.copy(bigger, 0, 0, this.batchLen);
+    this.batch = bigger;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushBound);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const launcher = this.launcher;
+    if (this.batchLen === 0 || launcher === undefined) return;
+    // Copy out: the stream keeps the buffer until written, and ours is reused.
+    const chunk = Buffer.allocUnsafe(this.batchLen);
+    this.batch.copy(chunk, 0, 0, this.batchLen);
+    this.batchLen = 0;
+    launcher.stdin.write(chunk);
+  }
+
+  /** Appends NUL-terminated strings; returns the new position. Capacity must be reserved. */
+  private putStrings(strings: readonly string[], p: number): number {
+    const b = this.batch;
+    for (const s of strings) {
+      p += b.write(s, p, 'utf8');
+      b[p++] = 0;
+    }
+    return p;
+  }
+
+  private putString(s: string, p: number): number {
+    p += this.batch.write(s, p, 'utf8');
+    this.batch[p++] = 0;
+    return p;
+  }
+
+  private envId(launcher: Launcher, env: readonly string[]): number {
+    if (env.length === 0) return 0;
+    const known = launcher.envIds.get(env);
+    if (known !== undefined) return known;
+    if (envHasNul(env)) {
+      launcher.envIds.set(env, -1);
+      return -1;
+    }
+    const id = launcher.freeEnvIds.pop() ?? launcher.nextEnvId++;
+    let bytes = 13;
+    for (const e of env) bytes += e.length * 3 + 1;
+    this.reserve(bytes);
+    const b = this.batch;
+    const start = this.batchLen;
+    let p = start + 4;
+    b[p++] = OP_ENV;
+    p = b.writeUInt32LE(id, p);
+    p = b.writeUInt32LE(env.length, p);
+    p = this.putStrings(env, p);
+    b.writeUInt32LE(p - start - 4, start);
+    this.batchLen = p;
+    launcher.envIds.set(env, id);
+    this.envRegistry.register(env, { launcher, id });
+    return id;
+  }
+
+  private forgetEnv(launcher: Launcher, id: number): void {
+    if (launcher.dead || this.launcher !== launcher) return;
+    this.reserve(9);
+    let p = this.batchLen;
+    p = this.batch.writeUInt32LE(5, p);
+    this.batch[p++] = OP_FORGET;
+    p = this.batch.writeUInt32LE(id, p);
+    this.batchLen = p;
+    launcher.freeEnvIds.push(id);
+    this.scheduleFlush();
+  }
+
+  private encodeSpawn(launcher: Launcher, r: SpawnRequest, envId: number): void {
+    const extra = r.extraEnv ?? [];
+    let cwd = r.cwd === undefined ? undefined : absolute(r.cwd);
+    if (cwd === undefined) {
+      const here = process.cwd();
+      if (here !== launcher.cwd) cwd = here;
+    }
+    const stdin = r.stdin === undefined ? undefined : absolute(r.stdin);
+    const stdout = absolute(r.stdout);
+    const shared = r.stderr === r.stdout;
+    const stderr = shared ? undefined : absolute(r.stderr);
+
+    let bytes = 4 + 1 + 17;
+    for (const a of r.argv) bytes += a.length * 3 + 1;
+    for (const e of extra) bytes += e.length * 3 + 1;
+    bytes += (cwd?.length ?? 0) * 3 + (stdin?.length ?? 0) * 3 + stdout.length * 3 + (stderr?.length ?? 0) * 3 + 4;
+    this.reserve(bytes);
+
+    const b = this.batch;
+    const start = this.batchLen;
+    let p = start + 4;
+    b[p++] = OP_SPAWN;
+    p = b.writeUInt32LE(r.key, p);
+    p = b.writeInt32LE(r.pgid, p);
+    p = b.writeUInt32LE(envId, p);
+    p = b.writeUInt16LE(r.argv.length, p);
+    p = b.writeUInt16LE(extra.length, p);
+    b[p++] = (cwd !== undefined ? FLAG_CWD : 0) | (stdin !== undefined ? FLAG_STDIN : 0) | (shared ? FLAG_SHARED : 0) | (r.append ? FLAG_APPEND : 0);
+    p = this.putStrings(r.argv, p);
+    p = this.putStrings(extra, p);
+    if (cwd !== undefined) p = this.putString(cwd, p);
+    if (stdin !== undefined) p = this.putString(stdin, p);
+    p = this.putString(stdout, p);
+    if (stderr !== undefined) p = this.putString(stderr, p);
+    b.writeUInt32LE(p - start - 4, start);
+    this.batchLen = p;
+    this.scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replies
+
+  private onData(chunk: Buffer): void {
+    let off = 0;
+    if (this.carryLen > 0) {
+      const take = Math.min(REPLY_SIZE - this.carryLen, chunk.length);
+      chunk.copy(this.carry, this.carryLen, 0, take);
+      this.carryLen += take;
+      off = take;
+      if (this.carryLen < REPLY_SIZE) return;
+      this.carryLen = 0;
+      this.dispatch(this.carry, 0);
+    }
+    const end = chunk.length - ((chunk.length - off) % REPLY_SIZE);
+    for (; off < end; off += REPLY_SIZE) this.dispatch(chunk, off);
+    if (off < chunk.length) {
+      chunk.copy(this.carry, 0, off);
+      this.carryLen = chunk.length - off;
+    }
+    // Replacements spawned by the listeners go out now, in one write, not a loop turn later.
+    if (this.batchLen > 0) this.flush();
+    this.updateRef();
+  }
+
+  private dispatch(b: Buffer, off: number): void {
+    const type = b[off]!;
+    const key = b.readUInt32LE(off + 4);
+    const pid = b.readUInt32LE(off + 8);
+    const value = b.readInt32LE(off + 12);
+    try {
+      if (type === R_SPAWNED) {
+        this.pids.set(key, pid);
+        if (this.retried.size > 0) this.retried.delete(key);
+        this.listener.onSpawn(key, pid);
+      } else if (type === R_EXITED) {
+        this.requests.delete(key);
+        this.pids.delete(key);
+        this.listener.onExit(key, pid, value);
+      } else if (type === R_FAILED) {
+        const request = this.requests.get(key);
+        this.requests.delete(key);
+        if (this.retried.size > 0) this.retried.delete(key);
+        const phase = PHASES[b[off + 1]!] ?? 'exec';
+        const code = errnoName(value);
+        const message = request === undefined ? code : spawnFailureMessage(request, code, phase);
+        this.listener.onSpawnError(key, spawnErrno(code, phase), message);
+      }
+    } catch (error) {
+      // A throwing listener must not cost us the rest of the chunk: rethrow once we are done.
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  private call(report: () => void): void {
+    try {
+      report();
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  /** References the reply pipe while anything is outstanding, so Node waits for those exits. */
+  private updateRef(): void {
+    const want = this.requests.size > 0;
+    if (want === this.referenced) return;
+    const stdout = this.launcher === undefined ? undefined : refable(this.launcher.stdout);
+    if (stdout === undefined) {
+      this.referenced = false;
+      return;
+    }
+    this.referenced = want;
+    if (want) stdout.ref();
+    else if (this.closing === undefined) stdout.unref();
+  }
+}
