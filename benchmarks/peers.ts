@@ -18,6 +18,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { execa } from 'execa';
 import { ExecaSpawner } from '../src/backends/local/execa-spawner.js';
+import { runOurExecutor, runOurReactor } from './ours.js';
 import { LauncherSpawner } from '../src/backends/local/launcher-spawner.js';
 import type { SpawnRequest, Spawner, SpawnerFactory, SpawnerListener } from '../src/backends/local/spawner.js';
 
@@ -50,7 +51,7 @@ export interface PeerOptions {
 }
 
 /** Stable ids of the peers, in the order they run. */
-export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'spawner-launcher', 'spawner-execa'] as const;
+export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs'] as const;
 
 /** A peer id. */
 export type PeerId = (typeof PEER_IDS)[number];
@@ -261,6 +262,9 @@ const RUNNERS: Record<PeerId, (o: Resolved) => Promise<PeerResult>> = {
   python: runPython,
   'spawner-launcher': runLauncherSpawner,
   'spawner-execa': runExecaSpawner,
+  reactor: (o) => runOurReactor({ ...o, output: 'devnull' }),
+  executor: (o) => runOurExecutor({ ...o, output: 'devnull' }),
+  'executor-logs': (o) => runOurExecutor({ ...o, output: 'files' }),
 };
 
 /**

@@ -41,6 +41,8 @@ export interface SpawnBenchRow {
   vsXargs?: number;
   /** Median of the per-round ratios to the naive p-queue+execa loop. */
   vsNaive?: number;
+  /** Median of the per-round ratios to Python's ThreadPoolExecutor + subprocess.run. */
+  vsPython?: number;
   /** Why the peer was skipped. */
   skipped?: string;
 }
@@ -82,6 +84,7 @@ function roundRows(results: readonly PeerResult[]): Row[] {
     'jobs/s': r.skipped ? undefined : Math.round(r.jobsPerSec),
     'vs xargs': maybeRound(ratioTo(results, 'xargs', r)),
     'vs naive': maybeRound(ratioTo(results, 'p-queue', r)),
+    'vs python': maybeRound(ratioTo(results, 'python', r)),
     skipped: r.skipped,
   }));
 }
@@ -109,18 +112,20 @@ export async function benchSpawn(opts: SpawnBenchOptions = {}): Promise<SpawnBen
     if (first.skipped !== undefined) return { peer: first.name, jobsPerSec: 0, skipped: first.skipped };
     const vsX = rounds.map((rs, i) => ratioTo(rs, 'xargs', mine[i]!)).filter((x): x is number => x !== undefined);
     const vsN = rounds.map((rs, i) => ratioTo(rs, 'p-queue', mine[i]!)).filter((x): x is number => x !== undefined);
+    const vsP = rounds.map((rs, i) => ratioTo(rs, 'python', mine[i]!)).filter((x): x is number => x !== undefined);
     return {
       peer: first.name,
       jobsPerSec: Math.round(median(mine.map((r) => r.jobsPerSec))),
       vsXargs: vsX.length ? round2(median(vsX)) : undefined,
       vsNaive: vsN.length ? round2(median(vsN)) : undefined,
+      vsPython: vsP.length ? round2(median(vsP)) : undefined,
     };
   });
 
   if (print && roundsWanted > 1) {
     printTable(
       `spawn: medians over ${roundsWanted} rounds`,
-      rows.map((r) => ({ peer: r.peer, 'jobs/s': r.jobsPerSec || undefined, 'vs xargs': r.vsXargs, 'vs naive': r.vsNaive, skipped: r.skipped })),
+      rows.map((r) => ({ peer: r.peer, 'jobs/s': r.jobsPerSec || undefined, 'vs xargs': r.vsXargs, 'vs naive': r.vsNaive, 'vs python': r.vsPython, skipped: r.skipped })),
     );
   }
   const result: SpawnBenchResult = { name: 'spawn', machine: machineInfo(), jobs, concurrency, command, rounds, rows };

@@ -10,3 +10,7 @@ export * from './executor/index.js';
 export * from './reactor/index.js';
 export { LocalBackend } from './backends/local/local-backend.js';
 export type { LocalBackendOptions } from './backends/local/local-backend.js';
+export { SlurmBackend, SlurmCommandError, SlurmBackendClosedError } from './backends/slurm/index.js';
+export type { SlurmBackendOptions } from './backends/slurm/index.js';
+export { JobStore, StoreFormatError, StoreOpenError, DuplicateJobError } from './store/index.js';
+export type { JobRecord, JobFilter, StoredEvent, Owner } from './store/index.js';

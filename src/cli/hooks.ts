@@ -59,5 +59,13 @@ export interface CliHooks {
   submitSlurm?(ctx: CommandContext, args: SubmitSlurmArgs): Promise<void>;
 }
 
-/** The hooks `jobf` runs with. Empty until the executor is wired in. */
-export const defaultHooks: CliHooks = {};
+/**
+ * The hooks `jobf` runs with. Each loads its implementation on first use: the executor (and the
+ * jobspec schema it compiles) would cost every other command start-up time for nothing.
+ */
+export const defaultHooks: CliHooks = {
+  execute: async (ctx, args) => (await import('./commands/execute.js')).execute(ctx, args),
+  wait: async (ctx, args) => (await import('./commands/wait.js')).wait(ctx, args),
+  stop: async (ctx, args) => (await import('./commands/stop.js')).stop(ctx, args),
+  submitSlurm: async (ctx, args) => (await import('./commands/submit-slurm.js')).submitSlurm(ctx, args),
+};

@@ -7,7 +7,7 @@ import type { Backend } from './backend.js';
 import { createBackend, type BackendName, type BackendOptions } from './backends.js';
 import { ExecutorShutdownError, JobOwnedError, UnknownJobError } from './errors.js';
 import { StoreJournal } from './store-journal.js';
-import { JobStore, currentOwner, isOwnerAlive, type JobFilter, type JobRecord, type Owner } from '../store/index.js';
+import { JobStore, currentOwner, isOwnerAlive, sameOwner, type JobFilter, type JobRecord, type Owner } from '../store/index.js';
 import path from 'node:path';
 import { onProcessExit } from './exit-cleanup.js';
 import { JobFuture } from './future.js';
@@ -27,6 +27,12 @@ export interface JobExecutorOptions extends BackendOptions {
    * `logDir` defaults to `.jobf-logs` beside the store file. Default: no store.
    */
   readonly store?: string | JobStore;
+  /**
+   * With a store: take over, when the executor is made, the active jobs whose owner died (see
+   * {@link JobExecutor.recovered}). Default true. With false, stored jobs are taken over only when
+   * asked for ({@link JobExecutor.attach}, {@link JobExecutor.runQueued}).
+   */
+  readonly recover?: boolean;
 }
 
 /** What opening a store took over from a dead owner. */
@@ -35,6 +41,11 @@ export interface RecoveryReport {
   readonly claimed: number;
   /** Their ids. */
   readonly jobs: readonly JobID[];
+  /**
+   * Jobs found but left in the store, unowned and queued: they wait for a job that is still active
+   * and that this executor does not run (another process runs it, or it was not asked for).
+   */
+  readonly left: readonly JobID[];
 }
 
 /** Options of {@link JobExecutor.submit}. */
@@ -98,6 +109,7 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   readonly store: JobStore | undefined;
   private readonly ownsStore: boolean;
   private readonly owner: Owner | undefined;
+  private readonly journal: StoreJournal | undefined;
   /** What opening the store took over from a dead owner (empty without a store). */
   readonly recovered: RecoveryReport;
 
@@ -116,9 +128,10 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
     }
     this.reactor = new Reactor({ backend, ...(journal && { journal }) });
     journal?.bind(this.reactor);
+    this.journal = journal;
     this.rejectOnFailure = options.rejectOnFailure ?? false;
     this.unregisterExit = onProcessExit(() => backend.terminateAllSync?.());
-    this.recovered = this.store ? this.takeOver(false) : { claimed: 0, jobs: [] };
+    this.recovered = this.store && (options.recover ?? true) ? this.takeOver(false) : { claimed: 0, jobs: [], left: [] };
   }
 
   /**
@@ -127,18 +140,38 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
    */
   private takeOver(unowned: boolean, only?: readonly JobID[]): RecoveryReport {
     const store = this.store!;
-    const claimed = store.claimOrphans(this.owner!, isOwnerAlive, { backend: this.backend.name, includeUnowned: unowned });
-    const wanted = only && only.length > 0 ? new Set(only.map((id) => id.value)) : undefined;
-    const jobs: JobID[] = [];
-    for (const record of claimed) {
-      if (wanted && !wanted.has(record.jobid.value)) {
-        store.setOwner(record.jobid, null);
-        continue;
+    const claimed = store.claimOrphans(this.owner!, isOwnerAlive, {
+      backend: this.backend.name,
+      includeUnowned: unowned,
+      ...(only && only.length > 0 && { ids: only }),
+    });
+    // A job that waits for an active job which is neither ours nor claimed here cannot run here:
+    // restoring that dependency would run it a second time. Such jobs go back to the queue.
+    const runnable = new Map(claimed.map((r) => [r.jobid.value, r]));
+    const left: JobID[] = [];
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const record of runnable.values()) {
+        if (record.tRun !== undefined || record.nativeId !== undefined) continue;
+        const blocked = record.dependencies.some((d) => {
+          if (runnable.has(d.jobid.value) || this.reactor.lookup(d.jobid) >= 0) return false;
+          const dep = store.get(d.jobid);
+          return dep !== undefined && dep.state !== 'INACTIVE';
+        });
+        if (blocked) {
+          runnable.delete(record.jobid.value);
+          store.setOwner(record.jobid, null);
+          left.push(record.jobid);
+          changed = true;
+        }
       }
+    }
+    const jobs: JobID[] = [];
+    for (const record of runnable.values()) {
       this.restoreRecord(record);
       jobs.push(record.jobid);
     }
-    return { claimed: jobs.length, jobs };
+    return { claimed: jobs.length, jobs, left };
   }
 
   /** Restores one stored job (and, first, the finished jobs it depends on) into the reactor. */
@@ -231,14 +264,20 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   attach(jobid: JobID | string): JobFuture {
     const known = this.tryRef(jobid);
     if (known >= 0) return new JobFuture(this.reactor, known, undefined, this.rejectOnFailure);
-    const stored = this.store ? this.storedRecord(jobid) : undefined;
-    if (stored) {
-      if (stored.state !== 'INACTIVE' && stored.owner && isOwnerAlive(stored.owner)) {
-        throw new JobOwnedError(stored.jobid.f58, stored.owner);
-      }
-      if (stored.state !== 'INACTIVE') this.store!.setOwner(stored.jobid, this.owner!);
-      return new JobFuture(this.reactor, this.restoreRecord(stored), undefined, this.rejectOnFailure);
-    }
+    const store = this.store;
+    const found = store ? this.storedRecord(jobid) : undefined;
+    // An active job is checked and claimed in one write transaction: two processes never both take it over.
+    const stored =
+      found === undefined || found.state === 'INACTIVE'
+        ? found
+        : store!.transaction(() => {
+            const rec = this.storedRecord(jobid);
+            if (rec === undefined || rec.state === 'INACTIVE') return rec;
+            if (rec.owner && !sameOwner(rec.owner, this.owner!) && isOwnerAlive(rec.owner)) throw new JobOwnedError(rec.jobid.f58, rec.owner);
+            store!.setOwner(rec.jobid, this.owner!);
+            return rec;
+          });
+    if (stored) return new JobFuture(this.reactor, this.restoreRecord(stored), undefined, this.rejectOnFailure);
     if (typeof jobid === 'string' && this.backend.capabilities.adopt) {
       const placeholder = Jobspec.fromCommand([`attached:${jobid}`]);
       const job = this.reactor.adopt(jobid, placeholder);
@@ -377,6 +416,34 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
       if (this.store && this.ownsStore) this.store.close();
     })();
     return wait ? this.shutdownPromise : Promise.resolve();
+  }
+
+  /**
+   * Lets go of the jobs without ending them or waiting for them, and closes the executor: polling
+   * stops, the backend is closed, and the jobs stay in the store as they are, owned by this
+   * process, so that a process opening the store after this one exits takes them over (Slurm jobs
+   * go on running in Slurm). Needs a store. Futures of jobs still active never settle.
+   *
+   * Call it once every job was handed over (e.g. has a native id): jobs still waiting to be handed
+   * over are not. The local backend ends the processes it started itself when it closes (only jobs
+   * it follows for a dead owner are left running), so this is meant for Slurm executors and for
+   * local executors that only follow jobs.
+   *
+   * The exit-time cleanup (which ends the backend's processes on SIGINT/SIGTERM) is removed at
+   * once, synchronously; the rest resolves when the backend is closed.
+   */
+  detach(): Promise<void> {
+    const store = this.requireStore('detach');
+    this.shut = true;
+    this.unregisterExit();
+    this.journal?.flush();
+    this.shutdownPromise ??= (async () => {
+      this.emit('__shutdown' as 'event', ...([] as unknown as [JobID, JobEvent]));
+      await this.reactor.close();
+      this.journal?.flush();
+      if (this.ownsStore) store.close();
+    })();
+    return this.shutdownPromise;
   }
 
   /** `await using ex = new JobExecutor()`: shuts down and waits. */

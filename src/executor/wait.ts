@@ -101,15 +101,8 @@ export interface WaitResult {
 /** Waits for futures as Python's `concurrent.futures.wait` does. */
 export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): Promise<WaitResult> {
   const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
-  const all = [...new Set(futures)];
-  // Count completions and build the two sets once at the end: per-future set updates dominate
-  // the cost of waiting on hundreds of thousands of jobs.
-  const split = (): WaitResult => {
-    const done = new Set<JobFuture>();
-    const notDone = new Set<JobFuture>();
-    for (const f of all) (f.done() ? done : notDone).add(f);
-    return { done, notDone };
-  };
+  // Duplicates register once per occurrence, so counting occurrences stays consistent.
+  const all = Array.from(futures);
   return new Promise<WaitResult>((resolve) => {
     let remaining = all.length;
     let finished = false;
@@ -118,7 +111,7 @@ export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): P
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
-      resolve(split());
+      resolve(new LazyWaitResult(all));
     };
     const check = (f: JobFuture) => {
       if (finished) return;
@@ -129,4 +122,35 @@ export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): P
     if (options.timeout !== undefined) timer = setTimeout(finish, options.timeout);
     for (const f of all) f._onDone(check);
   });
+}
+
+/**
+ * The two sets are split when first read, as they were when `wait` returned: waiting on hundreds
+ * of thousands of jobs should not pay for sets nobody looks at.
+ */
+class LazyWaitResult implements WaitResult {
+  private sets: { done: Set<JobFuture>; notDone: Set<JobFuture> } | undefined;
+  private readonly snapshot: boolean[];
+
+  constructor(private readonly all: readonly JobFuture[]) {
+    this.snapshot = all.map((f) => f.done());
+  }
+
+  get done(): Set<JobFuture> {
+    return this.split().done;
+  }
+
+  get notDone(): Set<JobFuture> {
+    return this.split().notDone;
+  }
+
+  private split() {
+    if (!this.sets) {
+      const done = new Set<JobFuture>();
+      const notDone = new Set<JobFuture>();
+      this.all.forEach((f, i) => (this.snapshot[i] ? done : notDone).add(f));
+      this.sets = { done, notDone };
+    }
+    return this.sets;
+  }
 }

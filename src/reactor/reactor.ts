@@ -289,7 +289,10 @@ export class Reactor implements BackendHost {
       table.flags[h]! |= F.HANDED;
       this.handedActive?.add(h);
       if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, started: (flags & F.START) !== 0 });
-      else {
+      else if (job.nativeId !== undefined && this.backend.adopt && this.backend.capabilities.adopt) {
+        // No recovery of its own: follow the job by its native id, as one submitted elsewhere.
+        this.backend.adopt(h, job.nativeId);
+      } else {
         this.exception(h, 'lost', 0, `the ${this.backend.name} backend cannot follow a job started by another process`);
         this.abandoned(h);
       }
@@ -404,10 +407,14 @@ export class Reactor implements BackendHost {
     return job;
   }
 
-  /** After validate: wait for dependencies (unless the backend handles them), then go to SCHED. */
+  /**
+   * After validate: wait in DEPEND for dependencies, then go to SCHED. A backend that resolves
+   * dependencies itself (Slurm's afterok) gets the job at once, but the job stays in DEPEND here
+   * until its dependencies are seen to complete or the backend starts it.
+   */
   private advance(job: JobRef, deps: readonly JobRef[] | undefined, anyDeps?: readonly JobRef[]): void {
     const t = now();
-    if ((deps || anyDeps) && !this.backend.capabilities.nativeDependencies) {
+    if (deps || anyDeps) {
       let unmet = 0;
       for (const dep of deps ?? []) {
         if (this.table.state[dep] === S.INACTIVE) {
@@ -430,6 +437,7 @@ export class Reactor implements BackendHost {
       if (unmet > 0) {
         this.table.state[job] = S.DEPEND;
         this.unmet.set(job, unmet);
+        if (this.backend.capabilities.nativeDependencies) this.batchSubmit(job);
         this.scheduleFlush();
         return;
       }
@@ -437,20 +445,29 @@ export class Reactor implements BackendHost {
     this.proceedToSched(job, t, undefined);
   }
 
-  private proceedToSched(job: JobRef, t: number, into: JobRef[] | undefined): void {
+  /** Dependencies are met: `depend` and `priority`, then SCHED (the job may already be with the backend). */
+  private dependSatisfied(job: JobRef, t: number): void {
+    this.unmet.delete(job);
     this.setTime(job, T.DEPEND, t, E.DEPEND);
     this.setTime(job, T.PRIORITY, t, E.PRIORITY);
-    this.table.state[job] = S.SCHED;
-    if (into) {
-      into.push(job);
-      return;
-    }
+    if (this.table.state[job] === S.DEPEND) this.table.state[job] = S.SCHED;
+  }
+
+  private batchSubmit(job: JobRef): void {
     this.table.flags[job]! |= F.BATCHED;
     this.pendingSubmit.push(job);
     if (!this.submitScheduled) {
       this.submitScheduled = true;
       queueMicrotask(this.flushSubmits);
     }
+  }
+
+  private proceedToSched(job: JobRef, t: number, into: JobRef[] | undefined): void {
+    this.setTime(job, T.DEPEND, t, E.DEPEND);
+    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    this.table.state[job] = S.SCHED;
+    if (into) into.push(job);
+    else this.batchSubmit(job);
   }
 
   private readonly flushSubmits = (): void => {
@@ -743,6 +760,7 @@ export class Reactor implements BackendHost {
   alloc(job: JobHandle, _context?: Record<string, unknown>, t = now()): void {
     const flags = this.table.flags[job]!;
     if (flags & F.ALLOC || this.table.state[job]! >= S.INACTIVE) return;
+    if (this.table.state[job] === S.DEPEND) this.dependSatisfied(job, t);
     this.table.flags[job] = flags | F.ALLOC;
     this.setTime(job, T.ALLOC, t, E.ALLOC);
   }
@@ -838,6 +856,7 @@ export class Reactor implements BackendHost {
   private dependencyMet(job: JobRef, t: number): void {
     const left = this.unmet.get(job)! - 1;
     if (left > 0) this.unmet.set(job, left);
+    else if (this.table.flags[job]! & (F.HANDED | F.BATCHED)) this.dependSatisfied(job, t);
     else {
       this.unmet.delete(job);
       this.proceedToSched(job, t, undefined);
@@ -846,8 +865,8 @@ export class Reactor implements BackendHost {
 
   private dependencyFailed(job: JobRef, dep: JobRef): void {
     const result = RESULT_NAMES[this.table.result[dep]!] ?? 'FAILED';
-    this.exception(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
-    this.abandoned(job);
+    // raise() takes the job back from the backend if it already has it
+    this.raise(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
   }
 
   private setTime(job: JobRef, slot: T, t: number, code: E): void {

@@ -428,11 +428,15 @@ export class JobStore {
   ): JobRecord[] {
     const includeUnowned = opts.includeUnowned ?? true;
     const mine = encodeOwner(newOwner);
-    const backendClause = opts.backend === undefined ? '' : ' AND backend = @backend';
+    let scope = opts.backend === undefined ? '' : ' AND backend = @backend';
     const params: Record<string, unknown> = opts.backend === undefined ? {} : { backend: opts.backend };
+    if (opts.ids !== undefined) {
+      scope += ' AND jobid IN (SELECT value FROM json_each(@only))';
+      params['only'] = JSON.stringify(opts.ids.map(toKey));
+    }
     return this.transaction(() => {
       const owners = this.#stmt(
-        `SELECT DISTINCT owner FROM jobs WHERE state != 'INACTIVE' AND owner IS NOT NULL${backendClause}`,
+        `SELECT DISTINCT owner FROM jobs WHERE state != 'INACTIVE' AND owner IS NOT NULL${scope}`,
       )
         .pluck()
         .all(params) as string[];
@@ -445,7 +449,7 @@ export class JobStore {
       const t = now();
       const claimed = this.#stmt(
         `UPDATE jobs SET owner = @mine, updated_at = @t
-         WHERE state != 'INACTIVE'${backendClause}
+         WHERE state != 'INACTIVE'${scope}
            AND (owner IN (SELECT value FROM json_each(@dead))${includeUnowned ? ' OR owner IS NULL' : ''})
          RETURNING jobid`,
       )

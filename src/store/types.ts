@@ -195,6 +195,8 @@ export interface ClaimOptions {
   readonly backend?: string;
   /** Also claim active jobs that have no owner at all (queued by `jobf submit`). Default true. */
   readonly includeUnowned?: boolean;
+  /** Only jobs among these (an empty list claims nothing). Default: any job. */
+  readonly ids?: readonly JobIdLike[];
 }
 
 export type { JobEventName, JobException, JobResultName, JobState };

@@ -1,0 +1,161 @@
+/**
+ * The `stop` hook: cancels jobs and resolves once each is INACTIVE in the store (also used by
+ * `jobf delete` for jobs that may be running). Prints nothing on success.
+ *
+ * How a job is canceled depends on who runs it:
+ * - a local job that never started and that nobody runs (queued, or left by a process that died):
+ *   canceled in the store (an `exception` of type `cancel`, then `clean`), in one transaction that
+ *   checks nobody took it meanwhile;
+ * - a job whose owner died (or a Slurm job nobody follows): taken over here through an executor on
+ *   the store, then canceled by it (running processes are ended, Slurm jobs `scancel`ed);
+ * - a job run by a live process: a `cancel` exception is appended to the store, which a running
+ *   `jobf execute` acts on (it cancels the job itself); a local job still running a second later
+ *   gets SIGTERM on its process group, and a Slurm job is `scancel`ed, so that jobs of other
+ *   programs end too. The owner records how they ended.
+ */
+import { execa } from 'execa';
+
+import type { JobID } from '../../ids/index.js';
+import { ACTIVE_STATES, type JobRecord, type JobStore } from '../../store/index.js';
+import type { CommandContext } from '../context.js';
+import { Followers, isJobProcess, needsFollower, ownerGone, pollUntil } from '../executors.js';
+import type { JobsArgs } from '../hooks.js';
+import { defaultLogDir } from './submit.js';
+
+const NOTE = 'canceled by jobf stop';
+
+/**
+ * How long a live owner gets to cancel a running local job itself (a `jobf execute` checks for
+ * requests a few times a second) before its processes get SIGTERM from here, in ms.
+ */
+const OWNER_GRACE_MS = 1000;
+
+/** After this long (ms), say which live processes the command is still waiting for. */
+const NOTE_AFTER_MS = 5000;
+
+/** Runs the `stop` hook. */
+export async function stop(ctx: CommandContext, args: JobsArgs): Promise<number> {
+  const store = ctx.openStore('write');
+  try {
+    return await stopOn(ctx, store, args);
+  } finally {
+    store.close();
+  }
+}
+
+function cancelContext(): Record<string, unknown> {
+  return { type: 'cancel', severity: 0, note: NOTE, userid: process.getuid?.() ?? 0 };
+}
+
+/**
+ * Cancels in the store a local job that nobody runs and that never started. False if a live
+ * process took it meanwhile (or it ended).
+ */
+function cancelInStore(store: JobStore, jobid: JobID): boolean {
+  return store.transaction(() => {
+    const rec = store.get(jobid);
+    if (rec === undefined || rec.state === 'INACTIVE' || !ownerGone(rec)) return false;
+    const t = Date.now() / 1000;
+    store.appendEvents([
+      { jobid, name: 'exception', timestamp: t, context: cancelContext() },
+      { jobid, name: 'clean', timestamp: t },
+    ]);
+    return true;
+  });
+}
+
+/** Asks the live owner of a job to cancel it: a `cancel` exception in the store (once). */
+function requestCancel(store: JobStore, jobid: JobID): void {
+  store.transaction(() => {
+    const rec = store.get(jobid);
+    if (rec === undefined || rec.state === 'INACTIVE' || rec.exception !== undefined) return;
+    store.appendEvent(jobid, 'exception', Date.now() / 1000, cancelContext());
+  });
+}
+
+async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): Promise<number> {
+  const targets: JobID[] = ids.length > 0 ? [...ids] : store.list({ state: ACTIVE_STATES }).map((r) => r.jobid);
+  const followers = new Followers(ctx, store);
+  const logDir = defaultLogDir(ctx.dbPath);
+  const onAbort = (): void => void followers.close();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+  const done = new Set<bigint>();
+  const taken = new Set<bigint>();
+  const requested = new Map<bigint, number>();
+  const signaled = new Set<bigint>();
+  const scancels: Promise<unknown>[] = [];
+  const t0 = Date.now();
+  let noted = false;
+
+  const handle = (rec: JobRecord): boolean => {
+    const v = rec.jobid.value;
+    if (taken.has(v)) return false;
+    if (rec.backend === 'local' && ownerGone(rec) && !needsFollower(rec, logDir)) {
+      return cancelInStore(store, rec.jobid);
+    }
+    if (ownerGone(rec)) {
+      const future = followers.take(rec);
+      if (future === undefined) return false; // someone else took it: next round
+      taken.add(v);
+      future.cancel(NOTE);
+      return true;
+    }
+    let changed = false;
+    if (!requested.has(v)) {
+      requested.set(v, Date.now());
+      requestCancel(store, rec.jobid);
+      changed = true;
+    }
+    if (rec.nativeId !== undefined && !signaled.has(v)) {
+      if (rec.backend === 'local') {
+        const pid = Number(rec.nativeId);
+        const graceOver = Date.now() - requested.get(v)! >= OWNER_GRACE_MS;
+        if (graceOver && (rec.state === 'RUN' || rec.state === 'CLEANUP') && pid > 0 && isJobProcess(pid, rec.jobid.f58)) {
+          signaled.add(v);
+          try {
+            process.kill(-pid, 'SIGTERM');
+          } catch {
+            // ended meanwhile
+          }
+          changed = true;
+        }
+      } else if (rec.backend === 'slurm') {
+        signaled.add(v);
+        scancels.push(execa('scancel', [rec.nativeId], { reject: false }).catch(() => undefined));
+        changed = true;
+      }
+    }
+    return changed;
+  };
+
+  try {
+    const finished = await pollUntil(ctx.signal, () => {
+      const pending = targets.filter((id) => !done.has(id.value));
+      const recs = new Map(store.list({ ids: pending }).map((r) => [r.jobid.value, r]));
+      let changed = false;
+      for (const id of pending) {
+        const rec = recs.get(id.value);
+        if (rec === undefined || rec.state === 'INACTIVE') {
+          done.add(id.value);
+          changed = true;
+        } else if (handle(rec)) {
+          changed = true;
+        }
+      }
+      if (done.size === targets.length) return 'done';
+      if (!noted && Date.now() - t0 > NOTE_AFTER_MS) {
+        noted = true;
+        const owners = new Set([...recs.values()].filter((r) => r.state !== 'INACTIVE' && !ownerGone(r)).map((r) => `${r.owner!.pid} on ${r.owner!.host}`));
+        if (owners.size > 0) ctx.io.err(`jobf: note: waiting for process ${[...owners].join(', ')} to end the jobs it runs\n`);
+      }
+      return changed ? 'changed' : 'same';
+    });
+    if (!finished) return 130;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await Promise.all(scancels);
+    await followers.close();
+  }
+  return 0;
+}
