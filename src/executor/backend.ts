@@ -49,6 +49,13 @@ export interface BackendHost {
   requeued(job: JobHandle, t?: number): void;
 }
 
+/** What the store knew of a job whose owner died (see {@link Backend.recover}). */
+export interface RecoverInfo {
+  readonly nativeId: string | undefined;
+  readonly allocated: boolean;
+  readonly started: boolean;
+}
+
 /** What a backend can do beyond the minimum. */
 export interface BackendCapabilities {
   /**
@@ -101,11 +108,12 @@ export interface Backend {
   /** Where the job's stdout and stderr go (absolute paths, templates expanded). */
   outputPaths(job: JobHandle): { stdout: string; stderr: string };
   /**
-   * Takes over a job restored from a store after its owner died: `started` tells whether it had
-   * started. The backend follows it to its end (or raises `lost`). Optional: without it, started
-   * jobs cannot be recovered.
+   * Takes over a job restored from a store after its owner died: whether it had been given
+   * resources (`allocated`), had `started`, and its native id if one was recorded. The backend
+   * follows it to its end, submits it again if it can tell it never reached the backend, or raises
+   * `lost`. Optional: without it, started jobs can only be followed through `adopt`.
    */
-  recover?(job: JobHandle, info: { readonly nativeId: string | undefined; readonly started: boolean }): void;
+  recover?(job: JobHandle, info: RecoverInfo): void;
   /** Follows a job that already exists on the backend under `nativeId` (only with `capabilities.adopt`). */
   adopt?(job: JobHandle, nativeId: string): void;
   /**

@@ -1,7 +1,9 @@
 /**
  * Ends job processes when the Node process exits or is interrupted. Each live executor registers a
- * synchronous cleanup; the first SIGINT/SIGTERM runs them all and, unless the application has its own
- * handler for that signal, re-raises it so the process dies as it would have without us.
+ * synchronous cleanup that runs on `exit`. On SIGINT/SIGTERM, if the application has no handler of
+ * its own, the cleanups run and the signal is re-raised so the process dies as it would have without
+ * us; if it has one, the application decides (e.g. `jobf execute` cancels and requeues gracefully),
+ * and the `exit` hook still ends whatever is left when the process finally exits.
  */
 const cleanups = new Set<() => void>();
 let installed = false;
@@ -17,12 +19,11 @@ function runAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  runAll();
   const others = process.listeners(signal).filter((l) => l !== onSignal);
-  if (others.length === 0) {
-    uninstall();
-    process.kill(process.pid, signal);
-  }
+  if (others.length > 0) return;
+  runAll();
+  uninstall();
+  process.kill(process.pid, signal);
 }
 
 function install(): void {

@@ -288,7 +288,7 @@ export class Reactor implements BackendHost {
       table.state[h] = flags & F.START ? S.RUN : S.SCHED;
       table.flags[h]! |= F.HANDED;
       this.handedActive?.add(h);
-      if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, started: (flags & F.START) !== 0 });
+      if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, allocated: (flags & F.ALLOC) !== 0, started: (flags & F.START) !== 0 });
       else if (job.nativeId !== undefined && this.backend.adopt && this.backend.capabilities.adopt) {
         // No recovery of its own: follow the job by its native id, as one submitted elsewhere.
         this.backend.adopt(h, job.nativeId);
@@ -296,6 +296,14 @@ export class Reactor implements BackendHost {
         this.exception(h, 'lost', 0, `the ${this.backend.name} backend cannot follow a job started by another process`);
         this.abandoned(h);
       }
+      this.pollLoop?.kick();
+    } else if (table.times[base + T.PRIORITY] !== 0 && this.backend.recover) {
+      // It may have reached the backend just before its owner died (an sbatch in flight): the
+      // backend knows how to find out, and submits it again only if it never got there.
+      table.state[h] = S.SCHED;
+      table.flags[h]! |= F.HANDED;
+      this.handedActive?.add(h);
+      this.backend.recover(h, { nativeId: undefined, allocated: false, started: false });
       this.pollLoop?.kick();
     } else if (table.times[base + T.PRIORITY] !== 0) {
       table.state[h] = S.SCHED;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { JobID } from '../../src/ids/index.js';
-import { JobStore, currentOwner } from '../../src/store/index.js';
+import { JobStore } from '../../src/store/index.js';
 import { tempDir } from '../store/helpers.js';
 import { dump, finishJob, ids, jobf, jobfProcess, prepareBin } from './helpers/jobf.js';
 
@@ -362,42 +362,6 @@ describe('jobf delete', () => {
     const rest = await jobf(['delete', '--json'], { cwd });
     expect(JSON.parse(rest.stdout)).toEqual([c!.f58]);
     expect(await listJSON(cwd)).toEqual([]);
-  });
-
-  it('refuses to delete a job that may be running, writing nothing', async () => {
-    const { cwd, db } = workdir();
-    const [id] = ids(await jobf(['submit', 'sleep', '100'], { cwd }));
-    const [other] = ids(await jobf(['submit', 'true'], { cwd }));
-    const store = JobStore.open(db);
-    store.setOwner(id!, currentOwner()); // this test process plays the live executor
-    store.appendEvents(['validate', 'depend', 'priority', 'alloc', 'start'].map((name) => ({ jobid: id!, name, timestamp: Date.now() / 1000 })));
-    store.setNativeId(id!, '12345');
-    store.close();
-    const before = dump(db);
-    const r = await jobf(['delete'], { cwd });
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`jobf: deleting job ${id!.f58} (state RUN) needs "jobf stop", which is not available yet (the executor is not wired in)\n`);
-    expect(dump(db)).toEqual(before);
-    expect(get(db, other!)).toBeDefined();
-  });
-});
-
-describe('commands of the executor', () => {
-  it.each([
-    [['execute', '--parallel', '2'], '"jobf execute"'],
-    [['wait'], '"jobf wait"'],
-    [['stop'], '"jobf stop"'],
-    [['--backend', 'slurm', 'submit', 'true'], '"jobf submit --backend slurm"'],
-  ])('%j is not available yet: exit 2, nothing written', async (argv, what) => {
-    const { cwd, db } = workdir();
-    ids(await jobf(['submit', 'true'], { cwd }));
-    const before = dump(db);
-    const r = await jobf(argv, { cwd });
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`jobf: ${what} is not available yet (the executor is not wired in)\n`);
-    expect(dump(db)).toEqual(before);
   });
 });
 

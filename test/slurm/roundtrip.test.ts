@@ -49,7 +49,7 @@ describeSlurm('byte-exact arguments and environment through real jobs', () => {
     );
     const envs = fc.sample(fc.dictionary(name, nastyString(), { minKeys: 100, maxKeys: 100 }), { seed, numRuns: 6 }).map((env) => {
       const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(env)) if (!k.startsWith('SLURM') && !k.startsWith('JOBFUTURES_') && !k.startsWith('BASH_FUNC_')) out[k] = v;
+      for (const [k, v] of Object.entries(env)) if ((!k.startsWith('SLURM') || k === 'SLURM_ARRAY_TASK_ID') && !/^JOBFUTURES_(JOB_ID|JOB_SIZE|TASK_RANK)$/.test(k) && !k.startsWith('BASH_FUNC_')) out[k] = v;
       return { ...out, PATH };
     });
     const jobs = host.submit(
@@ -64,7 +64,7 @@ describeSlurm('byte-exact arguments and environment through real jobs', () => {
         const eq = entry.indexOf('=');
         got.set(entry.slice(0, eq), entry.slice(eq + 1));
       }
-      const theirs = Object.fromEntries([...got].filter(([k]) => !k.startsWith('SLURM') && !k.startsWith('JOBFUTURES_')));
+      const theirs = Object.fromEntries([...got].filter(([k]) => (!k.startsWith('SLURM') || k === 'SLURM_ARRAY_TASK_ID') && !/^JOBFUTURES_(JOB_ID|JOB_SIZE|TASK_RANK)$/.test(k)));
       expect(theirs, `job ${i} (seed ${seed})`).toEqual(envs[i]);
       expect(got.get('JOBFUTURES_JOB_ID')).toBe(host.jobid(job).f58);
       expect(got.get('SLURM_JOB_ID')).toBe(host.nativeId(job));

@@ -2,7 +2,7 @@ import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileS
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { Backend, BackendCapabilities, BackendHost, JobHandle } from '../../executor/backend.js';
+import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../executor/backend.js';
 import { UnsatisfiableRequestError } from '../../executor/errors.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
@@ -222,10 +222,14 @@ export class LocalBackend implements Backend, SpawnerListener {
    * a started one is followed: its status file decides its result once its process is gone; if
    * there is neither a live process nor a status file, its fate cannot be known (`lost`).
    */
-  recover(job: JobHandle, info: { readonly nativeId: string | undefined; readonly started: boolean }): void {
+  recover(job: JobHandle, info: RecoverInfo): void {
     const spec = this.host.spec(job);
     const f58 = this.host.jobid(job).f58;
     const pid = Number(info.nativeId);
+    if (!info.allocated && !(pid > 0)) {
+      this.submit([job]); // never given resources, so never spawned: just queue it
+      return;
+    }
     let pids = pid > 0 ? [pid] : [];
     if (pids.length === 0 && this.persistent) {
       // Resources were granted but no pid was recorded: the owner may have died after spawning the

@@ -41,7 +41,9 @@ export interface BatchScriptInput {
   readonly command: readonly string[];
   /**
    * The job's environment, exactly. Names starting with `SLURM` are skipped: Slurm sets those
-   * for the job (a stale `SLURM_JOB_ID` from an enclosing allocation would misdirect `srun`).
+   * for the job (a stale `SLURM_JOB_ID` from an enclosing allocation would misdirect `srun`),
+   * except `SLURM_ARRAY_TASK_ID`, which old scripts read from one-job-per-index fan-outs
+   * (`jobf submit --array`). So are the `JOBFUTURES_*` variables the backend sets itself.
    */
   readonly environment: Readonly<Record<string, string>>;
   /** Job name (`{{name}}` in paths, `--job-name`). */
@@ -116,6 +118,9 @@ export function startedPath(logDir: string, f58: string): string {
 export function tmpdirPath(logDir: string, f58: string): string {
   return `${trimSlash(logDir)}/${f58}.d`;
 }
+
+/** Variables the script sets for every job (a spec's own values for them are ignored). */
+const SET_BY_BACKEND = new Set(['JOBFUTURES_JOB_ID', 'JOBFUTURES_JOB_SIZE', 'JOBFUTURES_TASK_RANK']);
 
 /** Path of the generated script of a submission (named after its first job). */
 export function scriptPath(logDir: string, f58: string): string {
@@ -219,7 +224,7 @@ function script(input: BatchScriptInput, array: boolean): string {
   // keep Slurm's SLURM* variables and drop everything else.
   L.push('__jf_env=(');
   for (const [k, v] of Object.entries(input.environment)) {
-    if (!k.startsWith('SLURM') && !k.startsWith('JOBFUTURES_')) L.push(`  ${shQuote(`${k}=${v}`)}`);
+    if ((!k.startsWith('SLURM') || k === 'SLURM_ARRAY_TASK_ID') && !SET_BY_BACKEND.has(k)) L.push(`  ${shQuote(`${k}=${v}`)}`);
   }
   L.push(`  JOBFUTURES_JOB_ID="$__jf_id" JOBFUTURES_JOB_SIZE=${input.numTasks} JOBFUTURES_TASK_RANK=0`);
   L.push(')');
