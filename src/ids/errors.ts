@@ -2,7 +2,7 @@ import { JobfuturesError } from '../errors.js';
 
 /**
  * A string could not be parsed as a job ID in any of the RFC 19 encodings
- * (decimal, `0x` hex, dothex, `job.` kvs, F58, words or emoji).
+ * (decimal, `0x` hex, dothex, `job.` kvs, F58 or words).
  *
  * The message names the input and says why it was rejected, e.g.
  * `invalid job id "f0": '0' is not an F58 digit (the alphabet has no 0, O, I or l)`.

@@ -1,6 +1,6 @@
 /**
  * Job ids (Flux RFC 19): the {@link JobID} value type with every encoding (decimal, hex, dothex,
- * kvs, F58, words, emoji) and the {@link FluidGenerator} that makes unique, time-ordered ids.
+ * kvs, F58, words) and the {@link FluidGenerator} that makes unique, time-ordered ids.
  *
  * @packageDocumentation
  */

@@ -4,7 +4,6 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { decodeDothex, decodeKvs, encodeDothex, KVS_PREFIX } from './dothex.js';
-import { decodeEmoji, encodeEmoji, looksLikeEmoji } from './emoji.js';
 import { JobIDParseError } from './errors.js';
 import { decodeF58, encodeF58, F58_ASCII_PREFIX, F58_PREFIX, hasF58Prefix } from './f58.js';
 import { jobidFromParts } from './layout.js';
@@ -24,8 +23,9 @@ function checkRange(value: bigint, input: string): bigint {
 
 /**
  * Parses any RFC 19 encoding to a bigint. Detection follows flux-core's `fluid_parse()`: a `.` means
- * dothex (or kvs with `job.`), a `-` means words, an `ƒ`/`f` prefix means F58, then emoji, `0x`
- * hex and decimal.
+ * dothex (or kvs with `job.`), a `-` means words, an `ƒ`/`f` prefix means F58, then `0x` hex and
+ * decimal. RFC 19's optional emoji encoding is not supported: its digit table is only published
+ * under LGPL-3.0 (flux-core's basemoji.c), which this MIT package does not take in.
  */
 function parseValue(input: string): bigint {
   const t = input.trim();
@@ -34,7 +34,6 @@ function parseValue(input: string): bigint {
   if (NEGATIVE.test(t)) throw new JobIDParseError(input, 'job ids are never negative');
   if (looksLikeWords(t)) return decodeWords(t, input);
   if (hasF58Prefix(t)) return decodeF58(t, input);
-  if (looksLikeEmoji(t)) return decodeEmoji(t, input);
   if (t.startsWith('0x')) {
     if (!HEX.test(t)) throw new JobIDParseError(input, 'expected hex digits after "0x"');
     return checkRange(BigInt(t), input);
@@ -43,7 +42,7 @@ function parseValue(input: string): bigint {
   throw new JobIDParseError(
     input,
     'not a job id in any known encoding (decimal, 0x hex, xxxx.xxxx.xxxx.xxxx, job.xxxx.xxxx.xxxx.xxxx, ' +
-      'ƒ or f followed by F58 digits, mnemonicode words, emoji)',
+      'ƒ or f followed by F58 digits, mnemonicode words)',
   );
 }
 
@@ -92,7 +91,6 @@ export class JobID {
    * | kvs | `job.0018.1d0d.4d85.0fbe` |
    * | F58 | `ƒuzzybunny` or `fuzzybunny` |
    * | words | `cake-plume-nepal--neuron-pencil-academy` (any letter case) |
-   * | emoji | `👴😱🔚🎮🕙🚩` |
    *
    * @param text - The text to parse.
    * @throws {@link JobIDParseError} naming the input and why it was rejected.
@@ -148,11 +146,6 @@ export class JobID {
   /** Mnemonicode words, e.g. `cake-plume-nepal--neuron-pencil-academy`. */
   get words(): string {
     return encodeWords(this.value);
-  }
-
-  /** Emoji ("basemoji"), e.g. `👴😱🔚🎮🕙🚩`. */
-  get emoji(): string {
-    return encodeEmoji(this.value);
   }
 
   /**

@@ -5,29 +5,14 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { JobID } from '../../src/ids/index.js';
 import { JobStore } from '../../src/store/index.js';
-import { tempDir } from '../store/helpers.js';
+import { useWorkdirs } from './helpers/workdirs.js';
 import { dump, finishJob, ids, jobf, jobfProcess, prepareBin } from './helpers/jobf.js';
 
-let root: string;
-let cleanup: () => void;
-let n = 0;
-
-beforeAll(async () => {
-  await prepareBin();
-  ({ dir: root, cleanup } = tempDir('jobf-cli-'));
-}, 180_000);
-afterAll(() => cleanup());
-
-/** A fresh working directory with its own ./jobs.db. */
-function workdir(): { cwd: string; db: string } {
-  const cwd = join(root, `w${++n}`);
-  mkdirSync(cwd);
-  return { cwd, db: join(cwd, 'jobs.db') };
-}
+const workdir = useWorkdirs('jobf-cli-', prepareBin);
 
 function get(db: string, id: JobID): ReturnType<JobStore['get']> {
   const store = JobStore.open(db, { readonly: true });

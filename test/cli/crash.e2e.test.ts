@@ -7,7 +7,8 @@
  * - The same for Slurm: `jobf --backend slurm submit` killed mid fan-out; a new process on the
  *   store (`jobf wait`) reaches every job's real result. Needs a Slurm cluster (skipped otherwise).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,24 +16,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { JobStore, type JobRecord } from '../../src/store/index.js';
 import { processesWithEnv, waitFor } from '../behaviour/helpers.js';
 import { describeSlurm, shareCluster } from '../slurm/cluster.js';
-import { tempDir } from '../store/helpers.js';
+import { useWorkdirs } from './helpers/workdirs.js';
 import { ids, jobf, jobfProcess, prepareBin } from './helpers/jobf.js';
 
-let root: string;
-let cleanup: () => void;
-let n = 0;
-
-beforeAll(async () => {
-  await prepareBin();
-  ({ dir: root, cleanup } = tempDir('jobf-crash-'));
-}, 180_000);
-afterAll(() => cleanup());
-
-function workdir(): { cwd: string; db: string } {
-  const cwd = join(root, `w${++n}`);
-  mkdirSync(cwd);
-  return { cwd, db: join(cwd, 'jobs.db') };
-}
+const workdir = useWorkdirs('jobf-crash-', prepareBin);
 
 function records(db: string): JobRecord[] {
   const store = JobStore.open(db, { readonly: true });
@@ -66,7 +53,7 @@ it.each([5, 50, 85])(
   async (killAfter) => {
     const { cwd, db } = workdir();
     const file = join(cwd, 'lines');
-    const mark = `crash-${process.pid}-${n}`;
+    const mark = `crash-${process.pid}-${randomUUID()}`;
     const jobs = ids(
       await jobf(['submit', '--array', '1-100', '--env', `JOBF_TEST_MARK=${mark}`, '--', 'sh', '-c', 'sleep 0.05; echo "$JOBFUTURES_ARRAY_INDEX" >> "$1"', 'job', file], { cwd }),
     );

@@ -2,37 +2,25 @@
  * `jobf execute`, `jobf wait` and `jobf stop` end to end: the real bin in child processes, real job
  * processes, the store read back to check what happened.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { JobID } from '../../src/ids/index.js';
 import { JobStore, type JobRecord, type StoredEvent } from '../../src/store/index.js';
 import { processesWithEnv, waitFor } from '../behaviour/helpers.js';
-import { tempDir } from '../store/helpers.js';
 import { buildForTests } from './helpers/build.js';
+import { useWorkdirs } from './helpers/workdirs.js';
 import { dump, ids, jobf, jobfProcess, prepareBin } from './helpers/jobf.js';
 
-let root: string;
-let cleanup: () => void;
 let bin: string;
-let n = 0;
-
-beforeAll(async () => {
+const workdir = useWorkdirs('jobf-exec-', async () => {
   await prepareBin();
   bin = join(await buildForTests(), 'src/cli/main.js');
-  ({ dir: root, cleanup } = tempDir('jobf-exec-'));
-}, 180_000);
-afterAll(() => cleanup());
-
-/** A fresh working directory with its own ./jobs.db. */
-function workdir(): { cwd: string; db: string } {
-  const cwd = join(root, `w${++n}`);
-  mkdirSync(cwd);
-  return { cwd, db: join(cwd, 'jobs.db') };
-}
+});
 
 /** Reads the store (read-only) with `fn`. */
 function withStore<T>(db: string, fn: (store: JobStore) => T): T {
@@ -214,7 +202,7 @@ describe('jobf execute', () => {
     const { cwd, db } = workdir();
     const log = join(cwd, 'started');
     const gate = join(cwd, 'gate');
-    const mark = `ctrlc-${process.pid}-${n}`;
+    const mark = `ctrlc-${process.pid}-${randomUUID()}`;
     const jobs = ids(await jobf(['submit', '--array', '1-4', '--env', `JOBF_TEST_MARK=${mark}`, '--', ...gatedJob(log, gate)], { cwd }));
     const first = jobfProcess(['execute', '--parallel', '2'], { cwd });
     await waitFor(() => records(db).filter((r) => r.state === 'RUN').length === 2 && lines(log).length === 2, 20_000, 'two running jobs');
@@ -289,7 +277,7 @@ describe('jobf wait', () => {
 describe('jobf stop', () => {
   it('stops a running job of a live jobf execute: CANCELED, its processes gone, the others run on', async () => {
     const { cwd, db } = workdir();
-    const mark = `stop-${process.pid}-${n}`;
+    const mark = `stop-${process.pid}-${randomUUID()}`;
     const [long] = ids(await jobf(['submit', '--env', `JOBF_TEST_MARK=${mark}`, '--', 'sleep', '60'], { cwd }));
     const [short] = ids(await jobf(['submit', '--', 'sleep', '0.2'], { cwd }));
     const exec = jobfProcess(['execute', '--parallel', '2'], { cwd });
@@ -320,7 +308,7 @@ describe('jobf stop', () => {
 
   it('jobf delete stops a running job first', async () => {
     const { cwd, db } = workdir();
-    const mark = `del-${process.pid}-${n}`;
+    const mark = `del-${process.pid}-${randomUUID()}`;
     const [id] = ids(await jobf(['submit', '--env', `JOBF_TEST_MARK=${mark}`, '--', 'sleep', '60'], { cwd }));
     const exec = jobfProcess(['execute'], { cwd });
     await waitFor(() => record(db, id!).state === 'RUN', 20_000, 'the job to run');

@@ -38,8 +38,7 @@ const PROPERTY = {
   f58: 'f58',
   f58plain: 'f58plain',
   words: 'words',
-  emoji: 'emoji',
-} as const satisfies Record<keyof RoundtripRow, keyof JobID>;
+} as const satisfies Record<Exclude<keyof RoundtripRow, 'emoji'>, keyof JobID>;
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -71,7 +70,7 @@ describe('conformance vectors (flux-core t0010-job.py / fluid.c)', () => {
 
   describe.each(vectors.roundtrip)('roundtrip $int', (row) => {
     const expected = BigInt(row.int);
-    it.each(Object.entries(PROPERTY) as Array<[keyof RoundtripRow, keyof JobID]>)(
+    it.each(Object.entries(PROPERTY) as Array<[Exclude<keyof RoundtripRow, 'emoji'>, keyof JobID]>)(
       '%s: parses to the value and formats back',
       (key, prop) => {
         const text = row[key];
@@ -125,16 +124,6 @@ describe('JobID.parse', () => {
       ['0000.0000.ffff.ffff', 4294967295n],
       ['FFFF.FFFF.FFFF.FFFF', U64_MAX],
       ['job.0.0.0.1', 1n],
-      ['😃', 0n],
-      ['😄', 1n],
-      ['🙊', 57n],
-      ['😁👌', 1234n],
-      ['😆🐻', 1888n],
-      ['😊🌀', 4369n],
-      ['💁📚', 65535n],
-      ['😳🏪🍖🍸', 4294967295n],
-      ['🚹💗💧👗😷📷📚', U64_MAX],
-      ['😃😃😄', 1n],
       ['18446744073709551615', U64_MAX],
       ['00042', 42n],
       [' 0xffff   ', 65535n],
@@ -179,9 +168,9 @@ describe('JobID.parse', () => {
     expectParseError('yes-academy-academy--academy-academy-academy', /24-bit remainders/);
     // 1625 * 1626^2 > 2^32: "amen" is digit 1625.
     expectParseError('academy-academy-amen--academy-academy-academy', /do not encode a 32-bit value/);
-    expectParseError('🦄', /U\+1F984\) is not one of the 576 emoji digits/);
-    expectParseError('😃😃😃😃😃😃😃😃', /more than 7 emoji/);
-    expectParseError('🎌🎌🎌🎌🎌🎌🎌', /does not fit in 64 bits/);
+    // emoji (optional in RFC 19) are not supported: see parseValue
+    expectParseError('🦄', /not a job id in any known encoding/);
+    expectParseError('👴😱🔚🎮🕙🚩', /not a job id in any known encoding/);
   });
 
   it('rejects a non-string at run time', () => {
@@ -198,7 +187,6 @@ describe('JobID bounds', () => {
     expect(max.dothex).toBe('ffff.ffff.ffff.ffff');
     expect(max.kvs).toBe('job.ffff.ffff.ffff.ffff');
     expect(max.f58).toBe('ƒjpXCZedGfVQ');
-    expect(max.emoji).toBe('🚹💗💧👗😷📷📚');
     expect(JobID.parse(max.words).value).toBe(U64_MAX);
   });
 
@@ -232,7 +220,7 @@ describe('JobID serialisation and equality', () => {
     const id = new JobID(65535n);
     expect(id.equals(new JobID(65535n))).toBe(true);
     expect(id.equals(65535n)).toBe(true);
-    for (const s of ['65535', '0xffff', '0.0.0.ffff', 'job.0000.0000.0000.ffff', 'ƒLUv', 'fLUv', '💁📚', id.words]) {
+    for (const s of ['65535', '0xffff', '0.0.0.ffff', 'job.0000.0000.0000.ffff', 'ƒLUv', 'fLUv', id.words]) {
       expect(id.equals(s), s).toBe(true);
     }
     expect(id.equals(new JobID(65534n))).toBe(false);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from '../behaviour/helpers.js';
 import type { SpawnRequest, Spawner, SpawnerFactory, SpawnerListener } from '../../src/backends/local/spawner.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -142,15 +143,7 @@ export function groupMembers(pgid: number): number[] {
 }
 
 /** Whether a pid names a live (non-zombie) process. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+export const alive = processAlive;
 
 /** Polls `check` until it is true or `ms` passed; returns its last value. */
 export async function eventually(check: () => boolean, ms = 5000, every = 25): Promise<boolean> {
