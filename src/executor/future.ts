@@ -74,9 +74,11 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return readFile(this.requirePath(this.stderrPath), 'utf8');
   }
 
-  /** Resolves to the job id (at once), or rejects with the submission error. */
-  async jobid(options: FutureWaitOptions = {}): Promise<JobID> {
-    void options;
+  /**
+   * Resolves to the job id, or rejects with the submission error. Ids are made synchronously at
+   * submit, so this never waits; `options` is accepted for symmetry with {@link result}.
+   */
+  async jobid(_options: FutureWaitOptions = {}): Promise<JobID> {
     if (this.job < 0) throw this.submitError;
     return this.reactor.jobid(this.job);
   }

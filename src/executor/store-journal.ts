@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { JobID } from '../ids/index.js';
 import type { JobRef, Reactor, ReactorJournal } from '../reactor/reactor.js';
 import { E } from '../reactor/events.js';
 import type { JobEventInput, JobStore, NewDependency, Owner } from '../store/index.js';
@@ -76,9 +75,4 @@ export class StoreJournal implements ReactorJournal {
     this.scheduled = false;
     this.flush();
   };
-
-  /** Ids whose events are still buffered (for tests). @internal */
-  pendingIds(): JobID[] {
-    return this.pending.map((p) => p.jobid as JobID);
-  }
 }

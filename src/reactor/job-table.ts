@@ -140,7 +140,4 @@ export class JobTable {
     this.times = copy(this.times, Float64Array, capacity * T_COUNT);
     this.capacity = capacity;
   }
-
-  /** Approximate bytes held per job slot in the typed arrays (for the memory benchmark). */
-  static readonly BYTES_PER_JOB = 8 + 4 + 1 + 2 + 1 + 1 + 4 + 8 * T_COUNT + 8 + 8;
 }
