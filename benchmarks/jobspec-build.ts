@@ -40,15 +40,9 @@ export async function benchJobspecBuild(
   }
 
   const environment = { PATH: '/usr/bin:/bin', HOME: '/home/user', LANG: 'C.UTF-8' };
-  const sample = Jobspec.fromCommand(['python3', 'work.py', '--seed', '42'], {
-    numTasks: 8,
-    coresPerTask: 2,
-    numNodes: 2,
-    duration: '1h',
-    environment,
-    cwd: '/scratch/run',
-    output: 'out-{{id}}.log',
-  });
+  const heavyCommand = ['python3', 'work.py', '--seed', '42'];
+  const heavyOptions = { numTasks: 8, coresPerTask: 2, numNodes: 2, duration: '1h', environment, cwd: '/scratch/run', output: 'out-{{id}}.log' };
+  const sample = Jobspec.fromCommand(heavyCommand, heavyOptions);
   const plain = JSON.parse(sample.dumps()) as unknown;
   const text = sample.dumps();
 
@@ -59,16 +53,8 @@ export async function benchJobspecBuild(
     },
     {
       name: 'fromCommand (8 tasks/2 nodes, env, cwd, output, FSD)',
-      run: () =>
-        Jobspec.fromCommand(['python3', 'work.py', '--seed', '42'], {
-          numTasks: 8,
-          coresPerTask: 2,
-          numNodes: 2,
-          duration: '1h',
-          environment,
-          cwd: '/scratch/run',
-          output: 'out-{{id}}.log',
-        }),
+      // a fresh options object per call, as callers build them
+      run: () => Jobspec.fromCommand(heavyCommand, { ...heavyOptions }),
     },
     { name: 'fromObject(obj)', run: () => Jobspec.fromObject(plain) },
     { name: 'toJSON() -> fromObject', run: () => Jobspec.fromObject(sample.toJSON()) },
