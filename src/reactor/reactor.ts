@@ -176,12 +176,13 @@ export class Reactor implements BackendHost {
     this.backend.check(spec);
     const deps = options.dependsOn && options.dependsOn.length > 0 ? options.dependsOn.map((d, i) => this.resolveDependency(d, `dependsOn[${i}]`)) : undefined;
     const anyDeps = options.dependsOnAny && options.dependsOnAny.length > 0 ? options.dependsOnAny.map((d, i) => this.resolveDependency(d, `dependsOnAny[${i}]`)) : undefined;
-    const job = this.addJob(spec, urgency, now());
+    const t = now();
+    const job = this.addJob(spec, urgency, t);
     this.ids.nextInto(this.table.idHi, this.table.idLo, job);
     if (deps) this.depsOf.set(job, deps);
     if (anyDeps) this.anyDepsOf.set(job, anyDeps);
     this.announce(job);
-    this.advance(job, deps, anyDeps);
+    this.advance(job, deps, anyDeps, t);
     return job;
   }
 
@@ -420,8 +421,7 @@ export class Reactor implements BackendHost {
    * dependencies itself (Slurm's afterok) gets the job at once, but the job stays in DEPEND here
    * until its dependencies are seen to complete or the backend starts it.
    */
-  private advance(job: JobRef, deps: readonly JobRef[] | undefined, anyDeps?: readonly JobRef[]): void {
-    const t = now();
+  private advance(job: JobRef, deps: readonly JobRef[] | undefined, anyDeps?: readonly JobRef[], t = now()): void {
     if (deps || anyDeps) {
       let unmet = 0;
       for (const dep of deps ?? []) {
