@@ -430,7 +430,8 @@ static void reaped(pid_t pid, int status) {
   STAT(st_nearly++);
 }
 
-static void reap_all(void) {
+/* Reaps every child that has exited; returns 0 if children remain, -1 when there are none (ECHILD). */
+static int reap_all(void) {
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -439,7 +440,7 @@ static void reap_all(void) {
       continue;
     }
     if (pid < 0 && errno == EINTR) continue;
-    break;
+    return pid < 0 ? -1 : 0;
   }
 }
 
@@ -973,14 +974,7 @@ static void shutdown_and_exit(int code) {
     if (groups.s[i].k != 0) kill(-groups.s[i].k, SIGKILL);
   }
   for (;;) {
-    int status;
-    pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      reaped(pid, status);
-      continue;
-    }
-    if (pid < 0 && errno == EINTR) continue;
-    if (pid < 0) break; /* ECHILD: nothing left */
+    if (reap_all() < 0) break; /* ECHILD: nothing left */
     /* Children remain: kill them (our own, or escaped descendants reparented to us), then wait. */
     if (!kill_children()) {
       if (procs.n == 0) break; /* cannot see unknown orphans; do not wait for them */
@@ -988,7 +982,8 @@ static void shutdown_and_exit(int code) {
         if (procs.s[i].k != 0) kill(procs.s[i].k, SIGKILL);
       }
     }
-    pid = waitpid(-1, &status, 0);
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
     if (pid > 0) reaped(pid, status);
     else if (pid < 0 && errno != EINTR) break;
   }

@@ -457,28 +457,13 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   }
 
   private storedRecord(jobid: JobID | string): JobRecord | undefined {
-    let id: JobID;
-    try {
-      id = typeof jobid === 'string' ? JobID.parse(jobid) : jobid;
-    } catch {
-      return undefined;
-    }
-    return this.store!.get(id);
+    const id = toJobID(jobid);
+    return id && this.store!.get(id);
   }
 
   private tryRef(jobid: JobID | JobFuture | string): JobRef {
-    if (jobid instanceof JobFuture) {
-      const id = jobid.id;
-      return id ? this.reactor.lookup(id) : -1;
-    }
-    if (jobid instanceof JobID) return this.reactor.lookup(jobid);
-    let parsed: JobID;
-    try {
-      parsed = JobID.parse(jobid);
-    } catch {
-      return -1;
-    }
-    return this.reactor.lookup(parsed);
+    const id = jobid instanceof JobFuture ? jobid.id : toJobID(jobid);
+    return id ? this.reactor.lookup(id) : -1;
   }
 
   private refOf(jobid: JobID | JobFuture | string, argument: string): JobRef {
@@ -488,6 +473,16 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
       throw new UnknownJobError(text, argument);
     }
     return job;
+  }
+}
+
+/** A JobID from an id or any RFC 19 text; undefined for text that is not one (e.g. a Slurm id to adopt). */
+function toJobID(jobid: JobID | string): JobID | undefined {
+  if (jobid instanceof JobID) return jobid;
+  try {
+    return JobID.parse(jobid);
+  } catch {
+    return undefined;
   }
 }
 

@@ -285,7 +285,9 @@ export class Reactor implements BackendHost {
       this.active--;
     } else if (flags & F.FINISH || (flags & F.FATAL && !(flags & F.START) && job.nativeId === undefined)) {
       this.abandoned(h);
-    } else if (job.nativeId !== undefined || flags & (F.ALLOC | F.START)) {
+    } else if (job.nativeId !== undefined || flags & (F.ALLOC | F.START) || (table.times[base + T.PRIORITY] !== 0 && this.backend.recover)) {
+      // The backend may know it: started, named, or (a SCHED job) reached it just before its owner
+      // died, with an sbatch in flight. It finds out, and submits again only what never got there.
       table.state[h] = flags & F.START ? S.RUN : S.SCHED;
       table.flags[h]! |= F.HANDED;
       this.handedActive?.add(h);
@@ -298,22 +300,9 @@ export class Reactor implements BackendHost {
         this.abandoned(h);
       }
       this.pollLoop?.kick();
-    } else if (table.times[base + T.PRIORITY] !== 0 && this.backend.recover) {
-      // It may have reached the backend just before its owner died (an sbatch in flight): the
-      // backend knows how to find out, and submits it again only if it never got there.
-      table.state[h] = S.SCHED;
-      table.flags[h]! |= F.HANDED;
-      this.handedActive?.add(h);
-      this.backend.recover(h, { nativeId: undefined, allocated: false, started: false });
-      this.pollLoop?.kick();
     } else if (table.times[base + T.PRIORITY] !== 0) {
       table.state[h] = S.SCHED;
-      table.flags[h]! |= F.BATCHED;
-      this.pendingSubmit.push(h);
-      if (!this.submitScheduled) {
-        this.submitScheduled = true;
-        queueMicrotask(this.flushSubmits);
-      }
+      this.batchSubmit(h);
     } else {
       const resolve = (ids: readonly JobID[] | undefined, what: string) =>
         ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;

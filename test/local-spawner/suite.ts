@@ -279,35 +279,19 @@ export function spawnerSuite(s: SpawnerUnderTest): void {
     it('runs 500 processes at concurrency 8, reporting every exit exactly once', async () => {
       const x = harness();
       const total = 500;
-      const outcomes: Promise<Outcome>[] = [];
-      let next = 0;
-      let running = 0;
       const pidsInFlight = new Set<number>();
       let duplicatePid = false;
-      await new Promise<void>((resolve) => {
-        const launch = (): void => {
-          while (running < 8 && next < total) {
-            running++;
-            next++;
-            const st = x.start({ argv: next % 2 ? ['/bin/true'] : ['true'] });
-            void st.spawned.then((pid) => {
-              if (pidsInFlight.has(pid)) duplicatePid = true;
-              pidsInFlight.add(pid);
-            });
-            outcomes.push(
-              st.done.then((o) => {
-                if (o.kind === 'exit') pidsInFlight.delete(o.pid);
-                running--;
-                if (next < total) launch();
-                else if (running === 0) resolve();
-                return o;
-              }),
-            );
-          }
-        };
-        launch();
+      const all = await runBounded(total, 8, (i) => {
+        const st = x.start({ argv: i % 2 ? ['true'] : ['/bin/true'] });
+        void st.spawned.then((pid) => {
+          if (pidsInFlight.has(pid)) duplicatePid = true;
+          pidsInFlight.add(pid);
+        });
+        return st.done.then((o) => {
+          if (o.kind === 'exit') pidsInFlight.delete(o.pid);
+          return o;
+        });
       });
-      const all = await Promise.all(outcomes);
       expect(all.length).toBe(total);
       expect(all.every((o) => o.kind === 'exit' && o.status === 0)).toBe(true);
       expect(x.exits).toBe(total);
@@ -318,28 +302,8 @@ export function spawnerSuite(s: SpawnerUnderTest): void {
     it('is not confused by background children that outlive their jobs (orphans, early exits)', async () => {
       const x = harness();
       const total = 120;
-      const outcomes: Promise<Outcome>[] = [];
-      let next = 0;
-      await new Promise<void>((resolve) => {
-        let running = 0;
-        const launch = (): void => {
-          while (running < 16 && next < total) {
-            running++;
-            const script = next % 3 === 0 ? 'sleep 0.05 & exit 3' : next % 3 === 1 ? 'exit 3' : '(sleep 0.02 &); exit 3';
-            next++;
-            outcomes.push(
-              x.start({ argv: ['sh', '-c', script] }).done.then((o) => {
-                running--;
-                if (next < total) launch();
-                else if (running === 0) resolve();
-                return o;
-              }),
-            );
-          }
-        };
-        launch();
-      });
-      const all = await Promise.all(outcomes);
+      const scripts = ['sleep 0.05 & exit 3', 'exit 3', '(sleep 0.02 &); exit 3'];
+      const all = await runBounded(total, 16, (i) => x.start({ argv: ['sh', '-c', scripts[i % 3]!] }).done);
       expect(all.filter((o) => o.kind !== 'exit' || o.status !== 3 << 8)).toEqual([]);
       expect(x.exits).toBe(total);
     });
@@ -389,4 +353,28 @@ export function spawnerSuite(s: SpawnerUnderTest): void {
       expect(alive(pid)).toBe(false);
     });
   });
+}
+
+/** Starts `total` tasks (`start(i)`, i from 0), at most `concurrency` at a time; resolves to their outcomes in start order. */
+async function runBounded<T>(total: number, concurrency: number, start: (i: number) => Promise<T>): Promise<T[]> {
+  const outcomes: Promise<T>[] = [];
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    let running = 0;
+    const launch = (): void => {
+      while (running < concurrency && next < total) {
+        running++;
+        outcomes.push(
+          start(next++).then((o) => {
+            running--;
+            if (next < total) launch();
+            else if (running === 0) resolve();
+            return o;
+          }),
+        );
+      }
+    };
+    launch();
+  });
+  return Promise.all(outcomes);
 }

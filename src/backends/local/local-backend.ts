@@ -102,6 +102,8 @@ export class LocalBackend implements Backend, SpawnerListener {
   private spawner: Spawner | undefined;
   private readonly spawnerOption: LocalBackendOptions['spawner'];
   private logDirPath: string | undefined;
+  /** The folder exists (made once, not on every job). */
+  private logDirMade = false;
   private readonly envCache = new WeakMap<Jobspec, readonly string[]>();
   private inheritedEnv: readonly string[] | undefined;
   // process slots: the key a spawner echoes back
@@ -133,9 +135,12 @@ export class LocalBackend implements Backend, SpawnerListener {
 
   /** The folder for default outputs (made on first use). */
   get logDir(): string {
-    if (this.logDirPath === undefined) this.logDirPath = mkdtempSync(path.join(tmpdir(), 'jobfutures-'));
-    else mkdirSync(this.logDirPath, { recursive: true });
-    return this.logDirPath;
+    if (!this.logDirMade) {
+      if (this.logDirPath === undefined) this.logDirPath = mkdtempSync(path.join(tmpdir(), 'jobfutures-'));
+      else mkdirSync(this.logDirPath, { recursive: true });
+      this.logDirMade = true;
+    }
+    return this.logDirPath!;
   }
 
   /** Name of the spawner in use (`launcher` or `execa`), once one was started. */

@@ -287,7 +287,8 @@ function expand(template: string, id: string, name: string): string {
   return template.replace(/\{\{(id|name)\}\}/g, (_m, key: string) => (key === 'id' ? id : name));
 }
 
-function trimSlash(dir: string): string {
+/** `dir` without trailing slashes (`/` stays `/`). */
+export function trimSlash(dir: string): string {
   return dir.length > 1 ? dir.replace(/\/+$/, '') : dir;
 }
 
