@@ -3,11 +3,10 @@
  *
  * Spawning from a large Node process is slow (libuv forks the whole address space and runs its
  * child setup on the event loop), so the local backend keeps this tiny process around and asks it
- * to posix_spawn() jobs instead. Every event it reports is the real thing: the pid posix_spawn
+ * to vfork() and exec jobs instead. Every event it reports is the real thing: the pid vfork()
  * returned, the errno that stopped a start, the wait status waitpid() returned.
  *
- * Linux/glibc, C99 + POSIX threads + a few GNU extensions (signalfd, prctl,
- * posix_spawn_file_actions_addchdir_np, glibc >= 2.29).
+ * Linux/glibc, C99 + POSIX threads + a few GNU extensions (signalfd, prctl).
  * Build: cc -O2 -Wall -Wextra -pthread -o native/build/jobf-launcher native/launcher.c
  *        (add -DJOBF_STATS for timing counters appended to /tmp/jobf-launcher-stats.txt at exit)
  * Usage: jobf-launcher [PARENT_PID]   (the pid of the process that is expected to be our parent)
@@ -48,11 +47,12 @@
  * ("/bin:/usr/bin" when it has none), EACCES is remembered and reported if nothing else is found,
  * and a file the kernel refuses with ENOEXEC is run with /bin/sh, like execvp() and Node do.
  * Redirect files are opened by us (stdout/stderr O_CREAT|O_TRUNC, mode 0666 & ~umask) and dup2'ed
- * by the spawn's file actions; a failure to change to the cwd is found out after the fact.
+ * by the child, which also joins its process group and changes to the cwd, and reports which of
+ * these steps failed.
  *
  * THREADS. The main thread reads requests, reaps (signalfd + waitpid(-1, WNOHANG)) and handles
- * kills; up to MAX_WORKERS worker threads call posix_spawn. posix_spawn blocks its caller until the
- * child has exec'ed (vfork semantics), which on a busy machine is ~1 ms of waiting for a CPU, so
+ * kills; up to MAX_WORKERS worker threads call vfork(), which blocks its caller until the
+ * child has exec'ed, which on a busy machine is ~1 ms of waiting for a CPU, so
  * spawning from one thread caps throughput; several spawns in flight overlap those waits. A child
  * may exit and be reaped before its worker has recorded its pid: such exits are kept aside and
  * claimed by the worker (see `struct early`).
@@ -73,7 +73,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,7 +514,6 @@ struct worker {
   pthread_cond_t cv; /* signalled with `woken` set when it is handed work */
   int woken;
   struct worker *next_idle;
-  posix_spawnattr_t attr;
   char **env; /* scratch for the merged environment */
   size_t env_cap;
   char path[PATH_BUF];
@@ -574,17 +572,79 @@ static int cwd_problem(const char *cwd) {
   return 0;
 }
 
-/* posix_spawn, with the execvp() fallback of running a file without a #! line through /bin/sh. */
-static int spawn_file(struct worker *w, pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-                      const struct job *j, char **envp) {
-  int err = posix_spawn(pid, file, fa, &w->attr, j->argv, envp);
-  if (err != ENOEXEC) return err;
+/* What a child does between vfork() and exec; prepared by its worker. */
+struct launch {
+  int fin, fout, ferr;
+  pid_t pgid;
+  const char *cwd;
+  char **envp;
+};
+
+/*
+ * The vfork()ed child. It runs on the stack of its suspended worker and shares our memory, so it
+ * makes system calls only. A failure is reported through *fail (errno) and *fail_phase, which the
+ * worker reads once we have exec'ed or exited. We install no handlers (signals arrive through the
+ * signalfd; setup() undid inherited SIG_IGNs), so SIGPIPE is the only disposition to undo: exec
+ * resets the rest. The blocked mask is inherited across exec: it is emptied.
+ */
+__attribute__((noreturn, noinline)) static void child_exec(const struct launch *l, const char *file, char *const argv[],
+                                                           volatile int *fail, volatile int *fail_phase) {
+  int phase = PH_PGID;
+  if (setpgid(0, l->pgid) != 0) goto failed;
+  phase = PH_EXEC;
+  if (dup2(l->fin, 0) < 0 || dup2(l->fout, 1) < 0 || dup2(l->ferr, 2) < 0) goto failed;
+  phase = PH_CWD;
+  if (l->cwd && chdir(l->cwd) != 0) goto failed;
+  phase = PH_EXEC;
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(file, argv, l->envp);
+failed:
+  *fail_phase = phase;
+  *fail = errno ? errno : EINVAL;
+  _exit(127);
+}
+
+/*
+ * Starts `file` with vfork() + execve(): this thread waits only until the child has exec'ed, and
+ * the child makes a handful of system calls, where posix_spawn() would make some 70 (it resets
+ * every signal's disposition one by one) and map a stack for each child. Returns 0 with *pid set,
+ * or an errno with *phase set; a child that failed is reaped here.
+ */
+static int vfork_exec(const struct launch *l, const char *file, char *const argv[], pid_t *pid, int *phase) {
+  volatile int fail = 0, fail_phase = PH_EXEC;
+  pid_t p = vfork();
+  if (p == 0) child_exec(l, file, argv, &fail, &fail_phase);
+  if (p < 0) {
+    *phase = PH_EXEC;
+    return errno;
+  }
+  if (fail != 0) {
+    int status;
+    while (waitpid(p, &status, 0) < 0 && errno == EINTR) {
+    } /* ECHILD: the main thread reaped it first and drops it */
+    *phase = fail_phase;
+    return fail;
+  }
+  *pid = p;
+  return 0;
+}
+
+/* vfork_exec(), with the execvp() fallback of running a file without a #! line through /bin/sh. */
+static int spawn_file(pid_t *pid, const char *file, const struct launch *l, const struct job *j, int *phase) {
+  int err = vfork_exec(l, file, j->argv, pid, phase);
+  if (err != ENOEXEC || *phase != PH_EXEC) return err;
   char **shargv = xrealloc(NULL, (j->argc + 2) * sizeof *shargv);
   shargv[0] = (char *)"/bin/sh";
   shargv[1] = (char *)file;
   for (size_t i = 1; i < j->argc; i++) shargv[i + 1] = j->argv[i];
   shargv[j->argc + 1] = NULL;
-  err = posix_spawn(pid, "/bin/sh", fa, &w->attr, shargv, envp);
+  err = vfork_exec(l, "/bin/sh", shargv, pid, phase);
   free(shargv);
   return err;
 }
@@ -595,16 +655,17 @@ static int is_continue_errno(int e) {
 
 /*
  * execvpe() semantics over the PATH of the request's environment. Candidates that plainly do not
- * exist are skipped with a stat() instead of a failed spawn; every real attempt is a posix_spawn.
- * A failure is blamed on the cwd when the cwd turns out to be unusable.
+ * exist are skipped with a stat() instead of a failed spawn; every real attempt is a vfork_exec().
+ * A candidate's failure is blamed on the cwd when the cwd turns out to be unusable.
  */
-static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const posix_spawn_file_actions_t *fa,
-                      const struct job *j, char **envp, int *phase) {
+static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const struct launch *l, const struct job *j,
+                      int *phase) {
   const char *name = j->argv[0], *cwd = j->cwd;
   int err;
   *phase = PH_EXEC;
   if (strchr(name, '/')) {
-    err = spawn_file(w, pid, name, fa, j, envp);
+    err = spawn_file(pid, name, l, j, phase);
+    if (err == 0 || *phase != PH_EXEC) return err;
   } else if (*name == 0) {
     err = ENOENT;
   } else {
@@ -635,8 +696,8 @@ static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const pos
         if (stat(w->path, &st) != 0) e = errno;
         else if (!S_ISREG(st.st_mode)) e = EACCES; /* execve of a directory or device */
         else {
-          e = spawn_file(w, pid, w->path, fa, j, envp);
-          if (e == 0) return 0;
+          e = spawn_file(pid, w->path, l, j, phase);
+          if (e == 0 || *phase != PH_EXEC) return e;
           if (cwd && cwd_problem(cwd)) break;
         }
         if (e == EACCES) got_eacces = 1;
@@ -688,16 +749,9 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
     }
   }
   const char *pathv;
-  char **envp = build_env(w, j, &pathv);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fin, 0);
-  posix_spawn_file_actions_adddup2(&fa, fout, 1);
-  posix_spawn_file_actions_adddup2(&fa, j->err ? ferr : fout, 2);
-  if (j->cwd) posix_spawn_file_actions_addchdir_np(&fa, j->cwd);
-  posix_spawnattr_setpgroup(&w->attr, j->pgid);
-  err = spawn_path(w, pid, pathv, &fa, j, envp, phase);
-  posix_spawn_file_actions_destroy(&fa);
+  struct launch l = {fin, fout, j->err ? ferr : fout, j->pgid, j->cwd, NULL};
+  l.envp = build_env(w, j, &pathv);
+  err = spawn_path(w, pid, pathv, &l, j, phase);
   close_redirect(fin);
   close_redirect(fout);
   close_redirect(ferr);
@@ -770,23 +824,11 @@ static void run_job(struct worker *w) {
   free(j);
 }
 
-/* Every process: its own or the requested group, all signals default, none blocked. */
-static void init_attr(posix_spawnattr_t *attr) {
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  if (posix_spawnattr_init(attr) != 0) die(1, "posix_spawnattr_init");
-  posix_spawnattr_setsigdefault(attr, &all);
-  posix_spawnattr_setsigmask(attr, &none);
-  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-}
-
 static struct worker *new_worker(void) {
   struct worker *w = xrealloc(NULL, sizeof *w);
   memset(w, 0, sizeof *w);
   w->index = nworkers;
   pthread_cond_init(&w->cv, NULL);
-  init_attr(&w->attr);
   return w;
 }
 
@@ -990,7 +1032,7 @@ static void shutdown_and_exit(int code) {
 #ifdef JOBF_STATS
   FILE *sf = fopen("/tmp/jobf-launcher-stats.txt", "a");
   if (sf) {
-    fprintf(sf, "spawn %lu x %.1f us (posix_spawn and file opens, %d workers); queue wait %.1f us/job; parent turnaround %lu x %.1f us; poll %lu = %.3f s; writes %lu; early exits %lu\n",
+    fprintf(sf, "spawn %lu x %.1f us (vfork, exec and file opens, %d workers); queue wait %.1f us/job; parent turnaround %lu x %.1f us; poll %lu = %.3f s; writes %lu; early exits %lu\n",
             st_nspawn, st_nspawn ? st_spawn / (double)st_nspawn * 1e6 : 0.0, nworkers,
             st_nspawn ? st_queue_wait / (double)st_nspawn * 1e6 : 0.0, st_nturn, st_nturn ? st_turnaround / (double)st_nturn * 1e6 : 0.0,
             st_npoll, st_poll, st_nwrite, st_nearly);
@@ -1081,6 +1123,12 @@ static void setup(int argc, char **argv) {
   if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0) die(1, "pthread_sigmask");
   sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die(1, "signalfd");
+  /* An ignored signal stays ignored across exec: undo any SIG_IGN we inherited (one on SIGCHLD
+   * would even hide exits from waitpid), so that SIGPIPE is the only one our children undo. */
+  for (int sig = 1; sig < SIGRTMIN; sig++) {
+    struct sigaction sa;
+    if (sig != SIGPIPE && sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) signal(sig, SIG_DFL);
+  }
   signal(SIGPIPE, SIG_IGN);
 
   keep_children = argc > 2 && strcmp(argv[2], "keep") == 0;
