@@ -164,6 +164,15 @@ export function spawnerSuite(s: SpawnerUnderTest): void {
       expect(readText(out2)).toBe('/dev/null\n');
     });
 
+    it('starts processes with no signal ignored and none blocked (SIGPIPE too)', async () => {
+      const out = join(dir, 'status.out');
+      // cat is the process itself: its /proc status shows what it inherited across exec
+      expect(exitOf(await h.run({ argv: ['cat', '/proc/self/status'], stdout: out })).status).toBe(0);
+      const field = (name: string): string => /^(\w+):\s*(\S+)/m.exec(readText(out).split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2] ?? '';
+      expect(field('SigIgn')).toBe('0000000000000000');
+      expect(field('SigBlk')).toBe('0000000000000000');
+    });
+
     it('runs in the requested working directory (also for relative program paths)', async () => {
       const work = join(dir, 'work dir');
       writeExecutable(join(work, 'local.sh'), '#!/bin/sh\npwd -P\n');
