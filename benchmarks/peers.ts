@@ -6,15 +6,21 @@
  * - `parallel -j`       GNU parallel, `seq N | parallel -j C CMD` (installed with apt-get if missing and possible)
  * - `p-queue+execa`     the naive Node loop: `new PQueue({concurrency})`, `queue.add(() => execa(CMD))`,
  *                       execa defaults, in a fresh node process
- * - `python-executor`   `ThreadPoolExecutor(max_workers=C)` + `subprocess.run([CMD])`, in python3
+ * - `python`            `ThreadPoolExecutor(max_workers=C)` + `subprocess.run([CMD])`, in python3
+ * - `python-logs`       the same, each job's stdout and stderr in files of its own (`<i>.out`,
+ *                       `<i>.err` in a temp folder), as our default output does
  * - `spawner-launcher`  our launcher spawner driven directly, in this process
  * - `spawner-execa`     our execa spawner driven directly, in this process
  *
  * Times: wall clock around the whole tool for xargs and parallel (their startup is part of their
  * cost: ~1 ms and ~0.2 s); measured inside the process, after startup, for the Node and Python
  * loops; from the first spawn (including starting the launcher) to the last exit for our spawners.
- * Our spawners send output to /dev/null; the peers inherit or ignore it (nothing is written).
+ * Our spawners send output to /dev/null; the peers inherit or ignore it (nothing is written), except
+ * the two "(log files)" rows, which write two files per job and are compared with each other.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { execa } from 'execa';
 import { ExecaSpawner } from '../src/backends/local/execa-spawner.js';
@@ -51,7 +57,7 @@ export interface PeerOptions {
 }
 
 /** Stable ids of the peers, in the order they run. */
-export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs'] as const;
+export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs'] as const;
 
 /** A peer id. */
 export type PeerId = (typeof PEER_IDS)[number];
@@ -170,23 +176,33 @@ const PYTHON_SCRIPT = `
 import json, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 n, c, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+logs = sys.argv[4] if len(sys.argv) > 4 else None
+def job(i):
+    if logs is None:
+        return subprocess.run([cmd])
+    with open(f"{logs}/{i}.out", "wb") as out, open(f"{logs}/{i}.err", "wb") as err:
+        return subprocess.run([cmd], stdout=out, stderr=err)
 t0 = time.perf_counter()
 with ThreadPoolExecutor(max_workers=c) as ex:
-    for f in [ex.submit(subprocess.run, [cmd]) for _ in range(n)]:
+    for f in [ex.submit(job, i) for i in range(n)]:
         f.result()
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 `;
 
-/** Python: ThreadPoolExecutor(max_workers=C) + subprocess.run([CMD]). */
-export async function runPython(o: Resolved): Promise<PeerResult> {
-  const name = `python ThreadPoolExecutor(${o.concurrency})`;
+/** Python: ThreadPoolExecutor(max_workers=C) + subprocess.run([CMD]), output inherited or, with `logs`, to two files per job. */
+export async function runPython(o: Resolved, logs = false): Promise<PeerResult> {
+  const name = `python ThreadPoolExecutor(${o.concurrency})${logs ? ' (log files)' : ''}`;
   const version = hasTool('python3');
   if (version === undefined) return skipped(name, o.jobs, 'python3 not found');
-  const r = await execa('python3', ['-c', PYTHON_SCRIPT, String(o.jobs), String(o.concurrency), o.command], {
-    stderr: 'inherit',
-  });
-  const { seconds } = JSON.parse(r.stdout) as { seconds: number };
-  return result(name, o.jobs, seconds);
+  const logDir = logs ? mkdtempSync(path.join(tmpdir(), 'jobf-bench-py-')) : undefined;
+  try {
+    const args = ['-c', PYTHON_SCRIPT, String(o.jobs), String(o.concurrency), o.command, ...(logDir === undefined ? [] : [logDir])];
+    const r = await execa('python3', args, { stderr: 'inherit' });
+    const { seconds } = JSON.parse(r.stdout) as { seconds: number };
+    return result(name, o.jobs, seconds);
+  } finally {
+    if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
+  }
 }
 
 /** The environment our spawners pass: this process's, as `KEY=VALUE` strings (one array, reused). */
@@ -259,7 +275,8 @@ const RUNNERS: Record<PeerId, (o: Resolved) => Promise<PeerResult>> = {
   xargs: runXargs,
   parallel: runParallel,
   'pqueue-execa': runPQueueExeca,
-  python: runPython,
+  python: (o) => runPython(o),
+  'python-logs': (o) => runPython(o, true),
   'spawner-launcher': runLauncherSpawner,
   'spawner-execa': runExecaSpawner,
   reactor: (o) => runOurReactor({ ...o, output: 'devnull' }),

@@ -41,7 +41,7 @@ export interface SpawnBenchRow {
   vsXargs?: number;
   /** Median of the per-round ratios to the naive p-queue+execa loop. */
   vsNaive?: number;
-  /** Median of the per-round ratios to Python's ThreadPoolExecutor + subprocess.run. */
+  /** Median of the per-round ratios to Python's ThreadPoolExecutor + subprocess.run (for a log-files row: to Python writing log files too). */
   vsPython?: number;
   /** Why the peer was skipped. */
   skipped?: string;
@@ -71,8 +71,15 @@ function median(values: readonly number[]): number {
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const maybeRound = (x: number | undefined): number | undefined => (x === undefined ? undefined : round2(x));
 
+const writesLogs = (r: PeerResult): boolean => r.name.endsWith('(log files)');
+
+/**
+ * r's speed relative to the peer whose name starts with `prefix`: the one that also writes log
+ * files when r does and there is one (Python), else the first.
+ */
 function ratioTo(results: readonly PeerResult[], prefix: string, r: PeerResult): number | undefined {
-  const base = results.find((p) => p.name.startsWith(prefix));
+  const candidates = results.filter((p) => p.name.startsWith(prefix));
+  const base = candidates.find((p) => writesLogs(p) === writesLogs(r)) ?? candidates[0];
   if (base === undefined || base.skipped !== undefined || r.skipped !== undefined) return undefined;
   return r.jobsPerSec / base.jobsPerSec;
 }
