@@ -14,19 +14,28 @@
  * PROTOCOL. All integers are little-endian. The parent writes requests to our stdin:
  *
  *   u32 length                      bytes that follow this field (1 .. 64 MiB)
- *   u8  op                          'S' spawn, 'E' define environment, 'F' forget environment, 'K' kill
+ *   u8  op                          'S' spawn, 'E' define environment, 'F' forget environment, 'K' kill,
+ *                                   'W' withdraw a standby request, 'P' promote one
  *
  *   'E' u32 id (1 .. 1000000), u32 count, then `count` NUL-terminated strings "KEY=VALUE".
  *       Registers a base environment once, so it is not resent for every process. Redefining an
  *       id replaces it (processes already requested keep the old one).
  *   'F' u32 id.  Forgets a base environment.
  *   'S' u32 key, i32 pgid, u32 env id (0: empty base), u16 argc (>= 1), u16 nextra, u8 flags,
- *       then NUL-terminated strings: argv[argc], extra[nextra] ("KEY=VALUE", overriding the base),
+ *       u16 class, then NUL-terminated strings: argv[argc], extra[nextra] ("KEY=VALUE", overriding the base),
  *       cwd (flag 1), stdin path (flag 2; /dev/null otherwise), stdout path,
  *       stderr path (absent with flag 4: stderr shares stdout's open file); flag 8: open stdout
  *       and stderr for appending instead of truncating them.
  *       pgid 0: the process leads a new group; > 0: it joins that group, which must be one this
  *       launcher started and which still has members.
+ *       HAND-OFF. class > 0: when this process exits, it hands its slot to the oldest standby
+ *       request if that one has the same class: the standby starts at once, without waiting for our
+ *       parent to hear of the exit and ask. Flag 16 (standby): do not start this request now; hold
+ *       it, first in first out, until a process of its class hands it a slot, or 'P' or 'W'.
+ *   'W' u32 key. Withdraws a standby request that has not been handed a slot yet (WITHDRAWN is the
+ *       reply); one that has is starting and is answered as usual.
+ *   'P' u32 key. Starts a standby request now (the parent found it a slot); no reply of its own,
+ *       and nothing happens if it was handed a slot already.
  *   'K' u32 pid, u8 signal, u8 group. Sends the signal to the process (only if it is one of ours
  *       and not yet reaped) or to the process group (only if it is one of ours and still has
  *       members), so a recycled pid is never signalled.
@@ -39,6 +48,9 @@
  *                      1 cwd, 2 stdin, 3 stdout, 4 stderr, 5 pgid (group to join is not ours/gone);
  *                      resource errors (EAGAIN, ENOMEM, E2BIG ...) are reported with phase 0
  *     type 3 EXITED    pid, value = wait status as returned by waitpid()
+ *     type 4 WITHDRAWN a standby request was withdrawn, never started
+ *     type 5 HANDED    key = a standby request that was just handed the slot of process `pid`,
+ *                      whose EXITED is the next reply; its own SPAWNED or FAILED follows later
  *   For a key, SPAWNED comes before EXITED and FAILED is the only reply for a key that did not
  *   start. Replies for different keys may come in any order (spawns run in parallel).
  *
@@ -91,9 +103,10 @@
 #define WORKER_STACK (256u * 1024u)
 #define PATH_BUF 8192
 
-enum { R_SPAWNED = 1, R_FAILED = 2, R_EXITED = 3 };
+enum { R_SPAWNED = 1, R_FAILED = 2, R_EXITED = 3, R_WITHDRAWN = 4, R_HANDED = 5 };
 enum { PH_EXEC = 0, PH_CWD = 1, PH_STDIN = 2, PH_STDOUT = 3, PH_STDERR = 4, PH_PGID = 5 };
-enum { F_CWD = 1, F_STDIN = 2, F_SHARED = 4, F_APPEND = 8 };
+enum { F_CWD = 1, F_STDIN = 2, F_SHARED = 4, F_APPEND = 8, F_STANDBY = 16 };
+#define SPAWN_HEADER 19
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Small utilities                                                                                 */
@@ -149,6 +162,7 @@ struct slot {
   pid_t k;
   uint32_t a;
   int32_t b;
+  uint32_t c; /* procs: hand-off class (0: none) */
 };
 
 struct table {
@@ -241,6 +255,7 @@ struct job {
   char **extra;
   const char *cwd, *in, *out, *err; /* err NULL: shares out */
   int append;                       /* open out/err with O_APPEND instead of O_TRUNC */
+  uint16_t klass;                   /* hand-off class, 0: none */
 };
 
 /*
@@ -264,6 +279,7 @@ static double last_probe;
 struct worker;
 static struct job *queue_head, *queue_tail;
 static size_t nqueued;
+static struct job *standby_head, *standby_tail; /* waiting for a slot to be handed to them */
 static int stopping;
 static int nworkers, nspawning;
 static struct worker *idle_top;                  /* threads waiting for work, most recent first */
@@ -384,10 +400,31 @@ static void probe_lingering(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Reaping (under mu)                                                                              */
 
+static void enqueue(struct job *j) {
+  j->next = NULL;
+  if (queue_tail) queue_tail->next = j;
+  else queue_head = j;
+  queue_tail = j;
+  nqueued++;
+}
+
+/* Unlinks the standby at *at (prev: the one before it, NULL for the head). */
+static struct job *take_standby(struct job **at, struct job *prev) {
+  struct job *j = *at;
+  *at = j->next;
+  if (standby_tail == j) standby_tail = prev;
+  return j;
+}
+
 static void exited(struct slot *p, int status) {
-  uint32_t key = p->a;
+  uint32_t key = p->a, klass = p->c;
   pid_t pid = p->k, pgid = p->b;
   tdel(&procs, p);
+  if (klass != 0 && standby_head && standby_head->klass == klass && !stopping) {
+    struct job *j = take_standby(&standby_head, NULL); /* the slot goes to the oldest standby */
+    reply(R_HANDED, 0, j->key, pid, 0);
+    enqueue(j);
+  }
   reply(R_EXITED, 0, key, pid, status);
   group_member_gone(pgid);
 }
@@ -764,6 +801,7 @@ static void record_spawn(const struct job *j, pid_t pid, unsigned long seq) {
   struct slot *s = tput(&procs, pid);
   s->a = j->key;
   s->b = g;
+  s->c = j->klass;
   struct slot *gs = tput(&groups, g);
   if (gs->b && j->pgid == 0) { /* a new process got this pid, so the old group of that number is gone */
     gs->b = 0;
@@ -910,7 +948,7 @@ static const char *next_str(const uint8_t **cur, const uint8_t *end) {
 }
 
 static void handle_spawn(const uint8_t *p, size_t len) {
-  if (len < 17) protocol_error("short spawn frame");
+  if (len < SPAWN_HEADER) protocol_error("short spawn frame");
   uint32_t envid = get_u32(p + 8);
   size_t argc = get_u16(p + 12), nextra = get_u16(p + 14);
   uint8_t flags = p[16];
@@ -929,7 +967,8 @@ static void handle_spawn(const uint8_t *p, size_t len) {
   j->nextra = nextra;
   j->argv = (char **)(j + 1);
   j->extra = j->argv + argc + 1;
-  const uint8_t *cur = frame + 17, *end = frame + len;
+  j->klass = get_u16(frame + 17);
+  const uint8_t *cur = frame + SPAWN_HEADER, *end = frame + len;
   for (size_t i = 0; i < argc; i++) j->argv[i] = (char *)next_str(&cur, end);
   j->argv[argc] = NULL;
   for (size_t i = 0; i < nextra; i++) j->extra[i] = (char *)next_str(&cur, end);
@@ -944,10 +983,34 @@ static void handle_spawn(const uint8_t *p, size_t len) {
   pthread_mutex_lock(&mu);
   j->env = envid ? envs[envid] : NULL;
   if (j->env) j->env->refs++;
-  if (queue_tail) queue_tail->next = j;
-  else queue_head = j;
-  queue_tail = j;
-  nqueued++;
+  if (flags & F_STANDBY) {
+    if (j->klass == 0) protocol_error("standby request without a class");
+    if (standby_tail) standby_tail->next = j;
+    else standby_head = j;
+    standby_tail = j;
+  } else {
+    enqueue(j);
+  }
+  pthread_mutex_unlock(&mu);
+}
+
+/* 'W' (withdraw) and 'P' (promote) a standby request that is still waiting. */
+static void handle_standby_op(uint8_t op, const uint8_t *p, size_t len) {
+  if (len < 4) protocol_error("short standby frame");
+  uint32_t key = get_u32(p);
+  pthread_mutex_lock(&mu);
+  for (struct job **at = &standby_head, *prev = NULL; *at; prev = *at, at = &(*at)->next) {
+    if ((*at)->key != key) continue;
+    struct job *j = take_standby(at, prev);
+    if (op == 'P') {
+      enqueue(j);
+    } else {
+      reply(R_WITHDRAWN, 0, key, 0, 0);
+      env_unref(j->env);
+      free(j);
+    }
+    break;
+  }
   pthread_mutex_unlock(&mu);
 }
 
@@ -1010,6 +1073,13 @@ static void shutdown_and_exit(int code) {
   }
   queue_tail = NULL;
   nqueued = 0;
+  while (standby_head) {
+    struct job *j = standby_head;
+    standby_head = j->next;
+    env_unref(j->env);
+    free(j);
+  }
+  standby_tail = NULL;
   while (nspawning > 0) pthread_cond_wait(&quiet_cv, &mu);
 
   for (size_t i = 0; i < groups.cap; i++) {
@@ -1064,6 +1134,8 @@ static void handle_frame(const uint8_t *p, size_t len) {
     env_forget(get_u32(p));
     break;
   case 'K': handle_kill(p, len); break;
+  case 'W':
+  case 'P': handle_standby_op(op, p, len); break;
   default: protocol_error("unknown request");
   }
 }

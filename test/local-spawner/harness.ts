@@ -20,8 +20,9 @@ export function buildLauncher(): void {
 }
 
 export type Outcome =
-  | { readonly kind: 'exit'; readonly pid: number; readonly status: number }
-  | { readonly kind: 'error'; readonly errno: string; readonly message: string };
+  | { readonly kind: 'exit'; readonly pid: number; readonly status: number; readonly handedTo?: number }
+  | { readonly kind: 'error'; readonly errno: string; readonly message: string }
+  | { readonly kind: 'withdrawn' };
 
 interface Pending {
   resolveSpawned(pid: number): void;
@@ -48,6 +49,8 @@ export class Harness implements SpawnerListener {
   private readonly pending = new Map<number, Pending>();
   private nextKey = 1;
   exits = 0;
+  /** Every report in arrival order: `spawn <key>`, `exit <key>` (`exit <key> > <heir>` for a hand-off), `error <key>`, `withdrawn <key>`. */
+  readonly log: string[] = [];
 
   constructor(factory: SpawnerFactory) {
     this.spawner = factory(this);
@@ -83,6 +86,7 @@ export class Harness implements SpawnerListener {
     if (p.finished) this.problems.push(`onSpawn after the end for key ${key}`);
     if (!(pid > 0)) this.problems.push(`bad pid ${pid} for key ${key}`);
     p.spawnedPid = pid;
+    this.log.push(`spawn ${key}`);
     p.resolveSpawned(pid);
   }
 
@@ -93,10 +97,11 @@ export class Harness implements SpawnerListener {
     if (p.spawnedPid !== undefined) this.problems.push(`onSpawnError after onSpawn for key ${key}`);
     p.finished = true;
     this.pending.delete(key);
+    this.log.push(`error ${key}`);
     p.resolveDone({ kind: 'error', errno, message });
   }
 
-  onExit(key: number, pid: number, waitstatus: number): void {
+  onExit(key: number, pid: number, waitstatus: number, handedTo?: number): void {
     const p = this.pending.get(key);
     if (!p) return void this.problems.push(`onExit for unknown or finished key ${key}`);
     if (p.spawnedPid === undefined) this.problems.push(`onExit before onSpawn for key ${key}`);
@@ -104,7 +109,19 @@ export class Harness implements SpawnerListener {
     p.finished = true;
     this.pending.delete(key);
     this.exits++;
-    p.resolveDone({ kind: 'exit', pid, status: waitstatus });
+    this.log.push(handedTo === undefined ? `exit ${key}` : `exit ${key} > ${handedTo}`);
+    if (handedTo !== undefined && !this.pending.has(handedTo)) this.problems.push(`slot of ${key} handed to unknown key ${handedTo}`);
+    p.resolveDone({ kind: 'exit', pid, status: waitstatus, ...(handedTo !== undefined && { handedTo }) });
+  }
+
+  onWithdrawn(key: number): void {
+    const p = this.pending.get(key);
+    if (!p) return void this.problems.push(`onWithdrawn for unknown or finished key ${key}`);
+    if (p.spawnedPid !== undefined) this.problems.push(`onWithdrawn after onSpawn for key ${key}`);
+    p.finished = true;
+    this.pending.delete(key);
+    this.log.push(`withdrawn ${key}`);
+    p.resolveDone({ kind: 'withdrawn' });
   }
 
   get outstanding(): number {

@@ -45,15 +45,21 @@ const OP_SPAWN = 0x53; // 'S'
 const OP_ENV = 0x45; // 'E'
 const OP_FORGET = 0x46; // 'F'
 const OP_KILL = 0x4b; // 'K'
+const OP_WITHDRAW = 0x57; // 'W'
+const OP_PROMOTE = 0x50; // 'P'
 const FLAG_CWD = 1;
 const FLAG_STDIN = 2;
 const FLAG_SHARED = 4;
 const FLAG_APPEND = 8;
+const FLAG_STANDBY = 16;
+const SPAWN_HEADER = 19;
 
 const REPLY_SIZE = 16;
 const R_SPAWNED = 1;
 const R_FAILED = 2;
 const R_EXITED = 3;
+const R_WITHDRAWN = 4;
+const R_HANDED = 5;
 const PHASES: readonly SpawnFailurePhase[] = ['exec', 'cwd', 'stdin', 'stdout', 'stderr', 'pgid'];
 
 /** Wait status of a process killed by SIGKILL. */
@@ -102,6 +108,9 @@ interface Launcher {
  *   garbage-collected); only `extraEnv` travels with each process.
  * - Relative stdin/stdout/stderr paths and cwd resolve against Node's working directory at
  *   `spawn()` time, as with the execa spawner.
+ * - Hand-off: a request with `handoffClass` passes its slot, when its process exits, to the oldest
+ *   `standby` request of the same class, which the launcher starts at once; `onExit` names it.
+ *   `promote()` starts a standby now, `withdraw()` takes one back (`onWithdrawn`).
  * - `kill()` goes through the launcher, which signals only processes it has not reaped yet and
  *   groups that still have members: a recycled pid is never signalled.
  * - Event loop: an idle launcher never keeps Node alive; while any process is pending or running,
@@ -113,6 +122,8 @@ interface Launcher {
 export class LauncherSpawner implements Spawner {
   /** `launcher`. */
   readonly name = 'launcher';
+  /** Hand-off and standby requests are honoured (by the launcher itself, without a round trip). */
+  readonly handoff = true;
 
   /** Whether the launcher binary exists and is executable (at `binary`, default {@link defaultLauncherPath}). */
   static available(binary: string = defaultLauncherPath()): boolean {
@@ -139,6 +150,10 @@ export class LauncherSpawner implements Spawner {
   private referenced = false;
   /** Keys already resent once after an orderly launcher exit. */
   private readonly retried = new Set<number>();
+  /** Keys of the standby requests not yet handed a slot, promoted or withdrawn. */
+  private standbys = new Set<number>();
+  /** The standby that the next EXITED reply's process handed its slot to (a HANDED reply came first). */
+  private handedTo = -1;
 
   private batch = Buffer.allocUnsafe(64 * 1024);
   private batchLen = 0;
@@ -193,6 +208,7 @@ export class LauncherSpawner implements Spawner {
       return;
     }
     this.requests.set(request.key, request);
+    if (request.standby === true) this.standbys.add(request.key);
     this.encodeSpawn(launcher, request, envId);
     this.updateRef();
   }
@@ -217,6 +233,35 @@ export class LauncherSpawner implements Spawner {
     p = b.writeUInt32LE(pid, p);
     b[p++] = signo;
     b[p++] = group ? 1 : 0;
+    this.batchLen = p;
+    this.scheduleFlush();
+  }
+
+  /** Takes back a standby request that has not been handed a slot yet; `onWithdrawn` confirms it. */
+  withdraw(key: number): void {
+    if (this.standbys.has(key)) this.standbyOp(OP_WITHDRAW, key);
+  }
+
+  /**
+   * Starts a standby request now: the caller found it a slot. If a process handed it one first
+   * (`onExit` with `handedTo` on its way), this does nothing more.
+   */
+  promote(key: number): void {
+    if (!this.standbys.delete(key)) return;
+    const request = this.requests.get(key);
+    // From here on it holds a slot: after an orderly launcher exit it is started again at once.
+    if (request !== undefined) this.requests.set(key, { ...request, standby: false });
+    this.standbyOp(OP_PROMOTE, key);
+  }
+
+  private standbyOp(op: number, key: number): void {
+    const launcher = this.launcher;
+    if (launcher === undefined || launcher.dead || this.closing !== undefined) return;
+    this.reserve(9);
+    let p = this.batchLen;
+    p = this.batch.writeUInt32LE(5, p);
+    this.batch[p++] = op;
+    p = this.batch.writeUInt32LE(key, p);
     this.batchLen = p;
     this.scheduleFlush();
   }
@@ -327,15 +372,21 @@ export class LauncherSpawner implements Spawner {
     const pids = new Map(this.pids);
     this.pids.clear();
 
+    const waiting = this.standbys;
+    this.standbys = new Set();
+    this.handedTo = -1;
     const retry: SpawnRequest[] = [];
     const canceled: SpawnRequest[] = [];
     const failed: SpawnRequest[] = [];
+    const withdrawn: number[] = [];
     for (const [key, request] of requests) {
       if (pids.has(key)) failed.push(request);
+      else if (exitedCleanly && waiting.has(key) && this.listener.onWithdrawn !== undefined) withdrawn.push(key);
       else if (orderly && !this.retried.has(key)) retry.push(request);
       else if (exitedCleanly) canceled.push(request); // close() came first: it was never started
       else failed.push(request);
     }
+    for (const key of withdrawn) this.call(() => this.listener.onWithdrawn!(key));
     for (const request of canceled) {
       const key = request.key;
       this.retried.delete(key);
@@ -472,7 +523,7 @@ export class LauncherSpawner implements Spawner {
     const shared = r.stderr === r.stdout;
     const stderr = shared ? undefined : absolute(r.stderr);
 
-    let bytes = 4 + 1 + 17;
+    let bytes = 4 + 1 + SPAWN_HEADER;
     for (const a of r.argv) bytes += a.length * 3 + 1;
     for (const e of extra) bytes += e.length * 3 + 1;
     bytes += (cwd?.length ?? 0) * 3 + (stdin?.length ?? 0) * 3 + stdout.length * 3 + (stderr?.length ?? 0) * 3 + 4;
@@ -487,7 +538,8 @@ export class LauncherSpawner implements Spawner {
     p = b.writeUInt32LE(envId, p);
     p = b.writeUInt16LE(r.argv.length, p);
     p = b.writeUInt16LE(extra.length, p);
-    b[p++] = (cwd !== undefined ? FLAG_CWD : 0) | (stdin !== undefined ? FLAG_STDIN : 0) | (shared ? FLAG_SHARED : 0) | (r.append ? FLAG_APPEND : 0);
+    b[p++] = (cwd !== undefined ? FLAG_CWD : 0) | (stdin !== undefined ? FLAG_STDIN : 0) | (shared ? FLAG_SHARED : 0) | (r.append ? FLAG_APPEND : 0) | (r.standby ? FLAG_STANDBY : 0);
+    p = b.writeUInt16LE(r.handoffClass ?? 0, p);
     p = this.putStrings(r.argv, p);
     p = this.putStrings(extra, p);
     if (cwd !== undefined) p = this.putString(cwd, p);
@@ -537,7 +589,19 @@ export class LauncherSpawner implements Spawner {
       } else if (type === R_EXITED) {
         this.requests.delete(key);
         this.pids.delete(key);
-        this.listener.onExit(key, pid, value);
+        const handedTo = this.handedTo;
+        this.handedTo = -1;
+        this.listener.onExit(key, pid, value, handedTo < 0 ? undefined : handedTo);
+      } else if (type === R_HANDED) {
+        this.handedTo = key;
+        if (this.standbys.delete(key)) {
+          const request = this.requests.get(key);
+          if (request !== undefined) this.requests.set(key, { ...request, standby: false });
+        }
+      } else if (type === R_WITHDRAWN) {
+        this.requests.delete(key);
+        this.standbys.delete(key);
+        this.listener.onWithdrawn?.(key);
       } else if (type === R_FAILED) {
         const request = this.requests.get(key);
         this.requests.delete(key);

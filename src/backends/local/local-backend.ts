@@ -53,6 +53,8 @@ const enum L {
   QUEUED = 1,
   RUNNING = 2,
   DONE = 3,
+  /** Handed to the spawner ahead of time, waiting there for a slot (see "hand-off" below). */
+  STANDBY = 4,
 }
 
 const enum K {
@@ -73,6 +75,12 @@ interface RunningJob {
   maxStatus: number;
   terminating: boolean;
   execFailed: boolean;
+  /** Hand-off class of its process (its cores; single-task jobs only), 0 for none. */
+  readonly handoff: number;
+  /** The spawner key of its (only) process while it is a standby. */
+  standbyKey: number;
+  /** A standby whose withdrawal was asked for (to be canceled, or to go back to the queue). */
+  withdrawing: boolean;
   /** Per-task data kept until rank 0 has a pid (the other ranks join its process group). */
   readonly launch: { argv: readonly string[]; env: readonly string[]; cwd: string | undefined; stdin: string | undefined; stdout: string; stderr: string; f58: string };
 }
@@ -117,6 +125,19 @@ export class LocalBackend implements Backend, SpawnerListener {
   /** Jobs started by a process that died, followed by polling their pid and status file. */
   private readonly followed = new Map<JobHandle, { pids: number[]; f58: string; cores: number; ntasks: number }>();
   private followTimer: NodeJS.Timeout | undefined;
+  // hand-off: while every core is busy, the next queued single-task jobs wait inside the spawner,
+  // which starts one the moment a process of the same class (cores) exits, without a round trip
+  // through this event loop. Standbys are the queue's head, taken in order, all of one class, and
+  // never more than the processes of that class that can hand them a slot.
+  /** Whether the spawner offers hand-off and we use it (not in persistent mode); set with the spawner. */
+  private handoff = false;
+  /** Standby jobs, oldest first. */
+  private readonly standby: JobHandle[] = [];
+  private standbyClass = 0;
+  /** The urgency of the newest standby (the lowest: they were taken in queue order). */
+  private standbyUrgency = 0;
+  /** Processes with a hand-off class, requested or running, by class. */
+  private handoffLive: number[] = [];
 
   constructor(options: LocalBackendOptions = {}) {
     const maxCores = options.maxCores ?? availableParallelism();
@@ -161,10 +182,14 @@ export class LocalBackend implements Backend, SpawnerListener {
   }
 
   submit(jobs: readonly JobHandle[]): void {
+    let top = 0;
     for (const job of jobs) {
       this.setLocal(job, L.QUEUED);
-      this.queue.push(job, this.host.urgency(job));
+      const urgency = this.host.urgency(job);
+      this.queue.push(job, urgency);
+      if (urgency > top) top = urgency;
     }
+    if (top > this.standbyUrgency) this.withdrawStandbys();
     this.drain();
   }
 
@@ -173,6 +198,10 @@ export class LocalBackend implements Backend, SpawnerListener {
     if (state === L.QUEUED) {
       this.local[job] = L.DONE;
       this.host.abandoned(job);
+    } else if (state === L.STANDBY) {
+      const run = this.running.get(job)!;
+      run.terminating = true; // if a slot reaches it first, it is ended as soon as it starts
+      this.withdraw(run);
     } else if (state === L.RUNNING) {
       this.terminate(job);
     } else if (this.followed.has(job)) {
@@ -193,8 +222,14 @@ export class LocalBackend implements Backend, SpawnerListener {
   }
 
   setUrgency(job: JobHandle, urgency: number): void {
-    if (this.local[job] !== L.QUEUED) return;
+    const state = this.local[job];
+    if (state === L.STANDBY) {
+      this.withdraw(this.running.get(job)!); // back to the queue, at its new urgency
+      return;
+    }
+    if (state !== L.QUEUED) return;
     this.queue.push(job, urgency);
+    if (urgency > this.standbyUrgency) this.withdrawStandbys();
     this.drain();
   }
 
@@ -292,6 +327,17 @@ export class LocalBackend implements Backend, SpawnerListener {
     if (this.draining || this.closed) return;
     this.draining = true;
     try {
+      // Standbys come first (they were the queue's head); free cores start them at once.
+      for (let i = 0; i < this.standby.length && this.freeCores >= this.standbyClass; ) {
+        const job = this.standby[i]!;
+        const run = this.running.get(job)!;
+        if (run.withdrawing) {
+          i++;
+          continue;
+        }
+        this.promote(job);
+        this.spawner!.promote!(run.standbyKey);
+      }
       for (;;) {
         const job = this.queue.peek(this.isCurrent);
         if (job < 0) break;
@@ -304,9 +350,74 @@ export class LocalBackend implements Backend, SpawnerListener {
         if (spec.testRunDuration !== undefined) this.startSimulated(job, spec, cores);
         else this.startProcesses(job, spec, cores);
       }
+      if (this.handoff) this.fillStandbys();
     } finally {
       this.draining = false;
     }
+  }
+
+  /** Hands the queue's next single-task jobs to the spawner as standbys (all cores are busy). */
+  private fillStandbys(): void {
+    for (;;) {
+      const job = this.queue.peek(this.isCurrent);
+      if (job < 0) return;
+      const spec = this.host.spec(job);
+      const cores = spec.totalCores;
+      if (spec.numTasks !== 1 || spec.testRunDuration !== undefined || cores > 0xffff) return;
+      if (this.standby.length > 0 && cores !== this.standbyClass) return;
+      if (this.standby.length >= (this.handoffLive[cores] ?? 0)) return;
+      // a job that cannot start fails on the regular path, where it has its resources
+      if (spec.cwd !== undefined && !isDirectory(spec.cwd)) return;
+      const urgency = this.host.urgency(job);
+      this.queue.shift(urgency);
+      this.local[job] = L.STANDBY;
+      this.standby.push(job);
+      this.standbyClass = cores;
+      this.standbyUrgency = urgency;
+      this.startProcesses(job, spec, cores, true);
+    }
+  }
+
+  /** A standby got its slot (from an exiting process, or from free cores): it is allocated. */
+  private promote(job: JobHandle): void {
+    const i = this.standby.indexOf(job);
+    this.standby.splice(i, 1);
+    if (this.standby.length === 0) this.standbyUrgency = 0;
+    const run = this.running.get(job)!;
+    run.withdrawing = false;
+    this.freeCores -= run.cores;
+    this.handoffLive[run.handoff] = (this.handoffLive[run.handoff] ?? 0) + 1;
+    this.local[job] = L.RUNNING;
+    this.host.alloc(job);
+  }
+
+  private withdraw(run: RunningJob): void {
+    if (run.withdrawing) return;
+    run.withdrawing = true;
+    this.spawner!.withdraw!(run.standbyKey);
+  }
+
+  /** Takes every standby back (a more urgent job must not wait behind them). */
+  private withdrawStandbys(): void {
+    for (const job of this.standby) this.withdraw(this.running.get(job)!);
+  }
+
+  onWithdrawn(key: number): void {
+    const job = this.slotJob[key]!;
+    this.freeSlot(key);
+    if (this.local[job] !== L.STANDBY) return;
+    const run = this.running.get(job)!;
+    this.standby.splice(this.standby.indexOf(job), 1);
+    if (this.standby.length === 0) this.standbyUrgency = 0;
+    this.running.delete(job);
+    if (run.terminating) {
+      this.local[job] = L.DONE;
+      this.host.abandoned(job);
+    } else {
+      this.local[job] = L.QUEUED;
+      this.queue.putBack(job, this.host.urgency(job));
+    }
+    this.drain();
   }
 
   private release(cores: number): void {
@@ -346,7 +457,7 @@ export class LocalBackend implements Backend, SpawnerListener {
 
   // ---------------------------------------------------------------- real processes
 
-  private startProcesses(job: JobHandle, spec: Jobspec, cores: number): void {
+  private startProcesses(job: JobHandle, spec: Jobspec, cores: number, standby = false): void {
     const host = this.host;
     const f58 = host.jobid(job).f58;
     const cwd = spec.cwd;
@@ -365,9 +476,16 @@ export class LocalBackend implements Backend, SpawnerListener {
       maxStatus: 0,
       terminating: false,
       execFailed: false,
+      handoff: spec.numTasks === 1 && cores <= 0xffff && this.usesHandoff() ? cores : 0,
+      standbyKey: -1,
+      withdrawing: false,
       launch: { argv, env: this.envFor(spec), cwd, stdin, stdout, stderr, f58 },
     };
     this.running.set(job, run);
+    if (standby) {
+      this.spawnTask(job, run, 0, true);
+      return;
+    }
     // A requeued job keeps its id: the status files of its last run must not pass for this one's.
     if (this.persistent) removeStatusFiles(this.logDir, f58, spec.numTasks);
     // alloc is recorded before anything is spawned (a store writes it synchronously)
@@ -397,11 +515,13 @@ export class LocalBackend implements Backend, SpawnerListener {
     for (let rank = 0; rank < run.ntasks; rank++) this.spawnTask(job, run, rank);
   }
 
-  private spawnTask(job: JobHandle, run: RunningJob, rank: number): void {
+  private spawnTask(job: JobHandle, run: RunningJob, rank: number, standby = false): void {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotJob.length;
     this.slotJob[slot] = job;
     this.slotRank[slot] = rank;
     run.requested++;
+    if (standby) run.standbyKey = slot;
+    else if (run.handoff > 0) this.handoffLive[run.handoff] = (this.handoffLive[run.handoff] ?? 0) + 1;
     const { env, cwd, stdin, stdout, stderr, f58 } = run.launch;
     let argv = run.launch.argv;
     if (this.persistent) argv = ['/bin/sh', '-c', STATUS_WRAPPER, 'jobf-wrap', statusFile(this.logDir, f58, rank), ...argv];
@@ -416,6 +536,8 @@ export class LocalBackend implements Backend, SpawnerListener {
       stderr,
       pgid: 0,
       append: run.ntasks > 1,
+      handoffClass: run.handoff,
+      standby,
     });
   }
 
@@ -443,6 +565,8 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.freeSlot(key);
     const run = this.running.get(job);
     if (!run) return;
+    if (this.local[job] === L.STANDBY) this.promote(job); // the launcher was lost: it fails as a started job would
+    if (run.handoff > 0) this.handoffLive[run.handoff]!--;
     run.failedSpawns++;
     const argv0 = run.launch.argv[0] ?? '';
     const code = errno === 'EACCES' || errno === 'EPERM' ? 126 : 127;
@@ -457,14 +581,22 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.execFailure(job, run, `cannot start task ${this.slotRank[key]}: ${why}`, code);
   }
 
-  onExit(key: number, _pid: number, waitstatus: number): void {
+  onExit(key: number, _pid: number, waitstatus: number, handedTo?: number): void {
     const job = this.slotJob[key]!;
     this.freeSlot(key);
+    // the standby its slot went to, unless free cores promoted that one already
+    const heir = handedTo === undefined ? -1 : this.slotJob[handedTo]!;
+    const handover = heir >= 0 && this.local[heir] === L.STANDBY ? heir : -1;
     const run = this.running.get(job);
-    if (!run) return;
+    if (!run) {
+      if (handover >= 0) this.promote(handover);
+      return;
+    }
+    if (run.handoff > 0) this.handoffLive[run.handoff]!--;
     run.exited++;
     if (waitstatus > run.maxStatus) run.maxStatus = waitstatus;
-    if (this.allTasksDone(run)) this.finishRun(job, run);
+    if (this.allTasksDone(run)) this.finishRun(job, run, handover);
+    else if (handover >= 0) this.promote(handover);
   }
 
   /** A task could not start: raise `exec`, end the tasks that did, finish with 126/127. */
@@ -484,12 +616,18 @@ export class LocalBackend implements Backend, SpawnerListener {
     return run.exited + run.failedSpawns === run.requested && (run.requested === run.ntasks || run.execFailed);
   }
 
-  private finishRun(job: JobHandle, run: RunningJob): void {
-    if (this.local[job] !== L.RUNNING) return;
+  /** The job is over; its cores are released, or go to `heir` (a standby its process handed its slot to). */
+  private finishRun(job: JobHandle, run: RunningJob, heir = -1): void {
+    if (this.local[job] !== L.RUNNING) {
+      if (heir >= 0) this.promote(heir);
+      return;
+    }
     this.running.delete(job);
     this.local[job] = L.DONE;
     this.host.finished(job, run.maxStatus);
-    this.release(run.cores);
+    this.freeCores += run.cores;
+    if (heir >= 0) this.promote(heir);
+    this.drain();
   }
 
   /** SIGTERM to the job's process groups, SIGKILL after `killTimeout`. */
@@ -522,8 +660,18 @@ export class LocalBackend implements Backend, SpawnerListener {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Whether processes hand their slots over (decided once the spawner exists). */
+  private usesHandoff(): boolean {
+    this.ensureSpawner();
+    return this.handoff;
+  }
+
   private ensureSpawner(): Spawner {
-    if (!this.spawner) this.spawner = resolveSpawner(this.spawnerOption ?? 'auto', { keepOnParentDeath: this.persistent })(this);
+    if (!this.spawner) {
+      this.spawner = resolveSpawner(this.spawnerOption ?? 'auto', { keepOnParentDeath: this.persistent })(this);
+      const s = this.spawner;
+      this.handoff = !this.persistent && s.handoff === true && s.withdraw !== undefined && s.promote !== undefined;
+    }
     return this.spawner;
   }
 

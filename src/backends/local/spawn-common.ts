@@ -93,6 +93,13 @@ export function checkRequestShape(request: SpawnRequest): void {
     throw new InvalidArgumentError('request.pgid', `must be 0 or a process group id, got ${request.pgid}`);
   }
   if (request.argv.length === 0) throw new InvalidArgumentError('request.argv', 'must not be empty');
+  const klass = request.handoffClass ?? 0;
+  if (!Number.isInteger(klass) || klass < 0 || klass > 0xffff) {
+    throw new InvalidArgumentError('request.handoffClass', `must be an integer in 0..65535, got ${klass}`);
+  }
+  if (request.standby === true && klass === 0) {
+    throw new InvalidArgumentError('request.standby', 'a standby request needs a handoffClass > 0 (the processes that may hand it a slot)');
+  }
 }
 
 /**

@@ -29,6 +29,17 @@ export interface SpawnRequest {
   readonly append?: boolean;
   /** 0: the process leads a new process group; > 0: it joins that group (tasks of one job). */
   readonly pgid: number;
+  /**
+   * Hand-off class (spawners with {@link Spawner.handoff} only): when this process exits, its slot
+   * goes straight to the oldest standby request of the same class, which starts without waiting
+   * for the caller to hear of the exit. `onExit` then says so. 0 or undefined: no hand-off.
+   */
+  readonly handoffClass?: number;
+  /**
+   * Do not start now: wait, first in first out, until a process of `handoffClass` hands over its
+   * slot, {@link Spawner.promote} starts it, or {@link Spawner.withdraw} takes it back. Default false.
+   */
+  readonly standby?: boolean;
 }
 
 /** The callbacks through which a spawner reports. */
@@ -37,8 +48,14 @@ export interface SpawnerListener {
   onSpawn(key: number, pid: number): void;
   /** The process could not be started; `errno` is e.g. `ENOENT`, `EACCES`. */
   onSpawnError(key: number, errno: string, message: string): void;
-  /** The process ended; `waitstatus` as from waitpid(2): `code << 8` or the signal number. */
-  onExit(key: number, pid: number, waitstatus: number): void;
+  /**
+   * The process ended; `waitstatus` as from waitpid(2): `code << 8` or the signal number.
+   * `handedTo`: the key of the standby request its slot went to (whose `onSpawn` or `onSpawnError`
+   * follows), if any. That request may have been promoted already; then the slot is simply free.
+   */
+  onExit(key: number, pid: number, waitstatus: number, handedTo?: number): void;
+  /** A standby request was withdrawn (or its spawner lost) before it was handed a slot: it never started. */
+  onWithdrawn?(key: number): void;
 }
 
 /** Starts processes and reports on them. */
@@ -49,6 +66,12 @@ export interface Spawner {
   spawn(request: SpawnRequest): void;
   /** Sends `signal` to a process, or to its whole process group when `group` is true. Never throws for gone processes. */
   kill(pid: number, signal: NodeJS.Signals, group: boolean): void;
+  /** Whether `handoffClass` and `standby` requests are honoured. */
+  readonly handoff?: boolean;
+  /** Takes back a standby request that has no slot yet (reported by `onWithdrawn`); one that has is starting. */
+  withdraw?(key: number): void;
+  /** Starts a standby request now (the caller found it a slot), unless a process handed it one already. */
+  promote?(key: number): void;
   /** Stops the spawner. Processes still running are killed (SIGKILL to their groups). */
   close(): Promise<void>;
 }

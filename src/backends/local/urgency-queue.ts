@@ -15,6 +15,24 @@ export class UrgencyQueue {
   }
 
   /**
+   * Puts a job that was taken out back in its place: before the first entry (from the head) with a
+   * higher handle, handles being given in submit order. O(1) when it goes first, else O(n).
+   */
+  putBack(job: number, urgency: number): void {
+    const list = this.items[urgency]!;
+    const head = this.heads[urgency]!;
+    let i = head;
+    while (i < list.length && list[i]! < job) i++;
+    if (i === head && head > 0) {
+      this.heads[urgency] = head - 1;
+      list[head - 1] = job;
+    } else {
+      list.splice(i, 0, job);
+    }
+    this.nonEmpty |= 1 << urgency;
+  }
+
+  /**
    * The first current job of the highest non-empty urgency above 0, or -1. Stale entries are dropped
    * on the way.
    */
