@@ -1060,26 +1060,25 @@ static int kill_children(void) {
   return 1;
 }
 
+/* Frees a list of requests that will never be acted on (under mu). */
+static void drop_jobs(struct job **head, struct job **tail) {
+  while (*head) {
+    struct job *j = *head;
+    *head = j->next;
+    env_unref(j->env);
+    free(j);
+  }
+  *tail = NULL;
+}
+
 static void shutdown_and_exit(int code) {
   /* Stop the other threads: queued requests are dropped unanswered (never acted on); spawns in
    * flight finish and are recorded, so that they are killed below like the rest. */
   pthread_mutex_lock(&mu);
   stopping = 1;
-  while (queue_head) {
-    struct job *j = queue_head;
-    queue_head = j->next;
-    env_unref(j->env);
-    free(j);
-  }
-  queue_tail = NULL;
+  drop_jobs(&queue_head, &queue_tail);
   nqueued = 0;
-  while (standby_head) {
-    struct job *j = standby_head;
-    standby_head = j->next;
-    env_unref(j->env);
-    free(j);
-  }
-  standby_tail = NULL;
+  drop_jobs(&standby_head, &standby_tail);
   while (nspawning > 0) pthread_cond_wait(&quiet_cv, &mu);
 
   for (size_t i = 0; i < groups.cap; i++) {

@@ -257,11 +257,16 @@ export class LauncherSpawner implements Spawner {
   private standbyOp(op: number, key: number): void {
     const launcher = this.launcher;
     if (launcher === undefined || launcher.dead || this.closing !== undefined) return;
+    this.putOp(op, key);
+  }
+
+  /** Queues a request made of an op and one u32. */
+  private putOp(op: number, value: number): void {
     this.reserve(9);
     let p = this.batchLen;
     p = this.batch.writeUInt32LE(5, p);
     this.batch[p++] = op;
-    p = this.batch.writeUInt32LE(key, p);
+    p = this.batch.writeUInt32LE(value, p);
     this.batchLen = p;
     this.scheduleFlush();
   }
@@ -501,14 +506,8 @@ export class LauncherSpawner implements Spawner {
 
   private forgetEnv(launcher: Launcher, id: number): void {
     if (launcher.dead || this.launcher !== launcher) return;
-    this.reserve(9);
-    let p = this.batchLen;
-    p = this.batch.writeUInt32LE(5, p);
-    this.batch[p++] = OP_FORGET;
-    p = this.batch.writeUInt32LE(id, p);
-    this.batchLen = p;
+    this.putOp(OP_FORGET, id);
     launcher.freeEnvIds.push(id);
-    this.scheduleFlush();
   }
 
   private encodeSpawn(launcher: Launcher, r: SpawnRequest, envId: number): void {
