@@ -247,11 +247,7 @@ export class LauncherSpawner implements Spawner {
    * (`onExit` with `handedTo` on its way), this does nothing more.
    */
   promote(key: number): void {
-    if (!this.standbys.delete(key)) return;
-    const request = this.requests.get(key);
-    // From here on it holds a slot: after an orderly launcher exit it is started again at once.
-    if (request !== undefined) this.requests.set(key, { ...request, standby: false });
-    this.standbyOp(OP_PROMOTE, key);
+    if (this.standbys.delete(key)) this.standbyOp(OP_PROMOTE, key);
   }
 
   private standbyOp(op: number, key: number): void {
@@ -400,8 +396,10 @@ export class LauncherSpawner implements Spawner {
     for (const request of retry) {
       this.retried.add(request.key);
       const next = this.launcher ?? this.start();
-      this.requests.set(request.key, request);
-      this.encodeSpawn(next, request, this.envId(next, request.env));
+      // A standby not waiting any more holds a slot (handed or promoted): it starts at once this time.
+      const again = request.standby === true ? { ...request, standby: false } : request;
+      this.requests.set(request.key, again);
+      this.encodeSpawn(next, again, this.envId(next, again.env));
     }
     this.updateRef();
     if (failed.length === 0) return;
@@ -593,10 +591,7 @@ export class LauncherSpawner implements Spawner {
         this.listener.onExit(key, pid, value, handedTo < 0 ? undefined : handedTo);
       } else if (type === R_HANDED) {
         this.handedTo = key;
-        if (this.standbys.delete(key)) {
-          const request = this.requests.get(key);
-          if (request !== undefined) this.requests.set(key, { ...request, standby: false });
-        }
+        this.standbys.delete(key);
       } else if (type === R_WITHDRAWN) {
         this.requests.delete(key);
         this.standbys.delete(key);

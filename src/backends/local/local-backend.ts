@@ -134,8 +134,6 @@ export class LocalBackend implements Backend, SpawnerListener {
   /** Standby jobs, oldest first. */
   private readonly standby: JobHandle[] = [];
   private standbyClass = 0;
-  /** The urgency of the newest standby (the lowest: they were taken in queue order). */
-  private standbyUrgency = 0;
   /** Processes with a hand-off class, requested or running, by class. */
   private handoffLive: number[] = [];
 
@@ -189,7 +187,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.queue.push(job, urgency);
       if (urgency > top) top = urgency;
     }
-    if (top > this.standbyUrgency) this.withdrawStandbys();
+    if (top > this.lowestStandbyUrgency()) this.withdrawStandbys();
     this.drain();
   }
 
@@ -229,7 +227,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     }
     if (state !== L.QUEUED) return;
     this.queue.push(job, urgency);
-    if (urgency > this.standbyUrgency) this.withdrawStandbys();
+    if (urgency > this.lowestStandbyUrgency()) this.withdrawStandbys();
     this.drain();
   }
 
@@ -373,16 +371,13 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.local[job] = L.STANDBY;
       this.standby.push(job);
       this.standbyClass = cores;
-      this.standbyUrgency = urgency;
       this.startProcesses(job, spec, cores, true);
     }
   }
 
   /** A standby got its slot (from an exiting process, or from free cores): it is allocated. */
   private promote(job: JobHandle): void {
-    const i = this.standby.indexOf(job);
-    this.standby.splice(i, 1);
-    if (this.standby.length === 0) this.standbyUrgency = 0;
+    this.standby.splice(this.standby.indexOf(job), 1);
     const run = this.running.get(job)!;
     run.withdrawing = false;
     this.freeCores -= run.cores;
@@ -397,6 +392,12 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.spawner!.withdraw!(run.standbyKey);
   }
 
+  /** The urgency of the newest standby (the lowest: they were taken in queue order); 0 without any. */
+  private lowestStandbyUrgency(): number {
+    const n = this.standby.length;
+    return n === 0 ? 0 : this.host.urgency(this.standby[n - 1]!);
+  }
+
   /** Takes every standby back (a more urgent job must not wait behind them). */
   private withdrawStandbys(): void {
     for (const job of this.standby) this.withdraw(this.running.get(job)!);
@@ -408,7 +409,6 @@ export class LocalBackend implements Backend, SpawnerListener {
     if (this.local[job] !== L.STANDBY) return;
     const run = this.running.get(job)!;
     this.standby.splice(this.standby.indexOf(job), 1);
-    if (this.standby.length === 0) this.standbyUrgency = 0;
     this.running.delete(job);
     if (run.terminating) {
       this.local[job] = L.DONE;
