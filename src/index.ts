@@ -3,7 +3,7 @@
  * a {@link JobExecutor}, get a promise-like {@link JobFuture} back.
  * @packageDocumentation
  */
-export * from './errors.js';
+export * from './util/errors.js';
 export * from './ids/index.js';
 export * from './jobspec/index.js';
 export * from './executor/index.js';

@@ -10,7 +10,7 @@
  *   command on belongs to the command.
  * - Anything unknown is a {@link UsageError}, raised before any work is done.
  */
-import { JobfuturesError } from '../errors.js';
+import { JobfuturesError } from '../util/errors.js';
 
 /** The command line is wrong. `jobf` prints the message on one line and exits with code 2. */
 export class UsageError extends JobfuturesError {

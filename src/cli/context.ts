@@ -4,10 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 
-import { JobfuturesError } from '../errors.js';
+import { JobfuturesError } from '../util/errors.js';
 import { JobID } from '../ids/index.js';
-import type { JobResultName, JobState } from '../executor/types.js';
-import { ALL_RESULTS, ALL_STATES, JobStore, UnknownJobError, type JobFilter, type JobRecord } from '../store/index.js';
+import type { JobResultName, JobState } from '../core/types.js';
+import { JobStore, type JobFilter, type JobRecord } from '../store/index.js';
+import { JOB_RESULTS, JOB_STATES } from '../core/lifecycle.js';
+import { UnknownJobError } from '../core/errors.js';
 import { UsageError, commaList, type BackendName, type ParsedArgs } from './args.js';
 import type { CliHooks } from './hooks.js';
 
@@ -145,14 +147,14 @@ export function filterFrom(args: ParsedArgs, ids: readonly JobID[]): JobFilter {
   for (const s of commaList('--state', args.values('state')).map((x) => x.toUpperCase())) {
     const group = STATE_GROUPS[s];
     if (group) group.forEach((g) => states.add(g));
-    else if ((ALL_STATES as readonly string[]).includes(s)) states.add(s as JobState);
-    else throw new UsageError(`unknown state "${s}" (one of ${ALL_STATES.join(', ')}, pending, running, active)`);
+    else if ((JOB_STATES as readonly string[]).includes(s)) states.add(s as JobState);
+    else throw new UsageError(`unknown state "${s}" (one of ${JOB_STATES.join(', ')}, pending, running, active)`);
   }
   if (states.size > 0) filter.state = [...states];
   const results = commaList('--result', args.values('result')).map((x) => x.toUpperCase());
   for (const r of results) {
-    if (!(ALL_RESULTS as readonly string[]).includes(r)) {
-      throw new UsageError(`unknown result "${r}" (one of ${ALL_RESULTS.join(', ')})`);
+    if (!(JOB_RESULTS as readonly string[]).includes(r)) {
+      throw new UsageError(`unknown result "${r}" (one of ${JOB_RESULTS.join(', ')})`);
     }
   }
   if (results.length > 0) filter.result = results as JobResultName[];

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 
-import { JobfuturesError } from '../errors.js';
+import { JobfuturesError } from '../util/errors.js';
 import { UsageError, helpText, parseArgs } from './args.js';
 import { COMMANDS } from './commands/index.js';
 import { openStoreAt, type CliIO, type CommandContext } from './context.js';

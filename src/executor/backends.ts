@@ -2,8 +2,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { LocalBackend, type LocalBackendOptions } from '../backends/local/local-backend.js';
 import { SlurmBackend, type SlurmBackendOptions } from '../backends/slurm/index.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { Backend } from './backend.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import type { Backend } from '../core/backend.js';
 
 /** Names of the built-in backends. */
 export type BackendName = 'local' | 'slurm';

@@ -1,5 +1,5 @@
-import { JobfuturesError } from '../errors.js';
-import type { JobResult } from './types.js';
+import { JobfuturesError } from '../util/errors.js';
+import type { JobResult } from '../core/types.js';
 
 /** A job id (or JobRef) that this executor or reactor does not know. */
 export class UnknownJobError extends JobfuturesError {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { JobID } from '../ids/index.js';
 import { Jobspec } from '../jobspec/index.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { Reactor, type JobRef } from '../reactor/reactor.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../core/backend.js';
 import { createBackend, type BackendName, type BackendOptions } from './backends.js';
 import { ExecutorShutdownError, JobOwnedError, UnknownJobError } from './errors.js';
 import { StoreJournal } from './store-journal.js';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { onProcessExit } from './exit-cleanup.js';
 import { JobFuture } from './future.js';
 import { AsyncQueue } from './async-queue.js';
-import type { JobEvent, JobResult } from './types.js';
+import type { JobEvent, JobResult } from '../core/types.js';
 
 /** Options of {@link JobExecutor}. */
 export interface JobExecutorOptions extends BackendOptions {

@@ -3,7 +3,7 @@ import type { JobID } from '../ids/index.js';
 import type { JobRef, JobWatcher, Reactor } from '../reactor/reactor.js';
 import { JobFailedError, TimeoutError } from './errors.js';
 import { AsyncQueue } from './async-queue.js';
-import type { JobEvent, JobEventName, JobResult, JobState } from './types.js';
+import type { JobEvent, JobEventName, JobResult, JobState } from '../core/types.js';
 
 /** Options of the waiting methods of {@link JobFuture}. */
 export interface FutureWaitOptions {

@@ -5,6 +5,6 @@ export type { FutureWaitOptions } from './future.js';
 export { asCompleted, wait } from './wait.js';
 export type { AsCompletedOptions, Completed, WaitOptions, WaitResult, ReturnWhen } from './wait.js';
 export { ExecutorShutdownError, JobFailedError, TimeoutError, UnknownJobError, UnsatisfiableRequestError } from './errors.js';
-export type { Backend, BackendHost, BackendCapabilities, JobHandle, PollInterval, RecoverInfo } from './backend.js';
+export type { Backend, BackendHost, BackendCapabilities, JobHandle, PollInterval, RecoverInfo } from '../core/backend.js';
 export type { BackendName, BackendOptions } from './backends.js';
-export type { JobEvent, JobEventName, JobException, JobResult, JobResultName, JobState } from './types.js';
+export type { JobEvent, JobEventName, JobException, JobResult, JobResultName, JobState } from '../core/types.js';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { JobRef, Reactor, ReactorJournal } from '../reactor/reactor.js';
 import { E } from '../reactor/events.js';
+import { DEPENDENCY_KINDS } from '../core/lifecycle.js';
 import type { JobEventInput, JobStore, NewDependency, Owner } from '../store/index.js';
 
 /**
@@ -30,8 +31,7 @@ export class StoreJournal implements ReactorJournal {
     const reactor = this.reactor;
     const spec = reactor.spec(job);
     const dependencies: NewDependency[] = [
-      ...reactor.dependencies(job).map((d) => ({ jobid: reactor.jobid(d), kind: 'afterok' as const })),
-      ...reactor.dependenciesAny(job).map((d) => ({ jobid: reactor.jobid(d), kind: 'afterany' as const })),
+      ...DEPENDENCY_KINDS.flatMap((kind) => reactor.dependencies(job, kind).map((d) => ({ jobid: reactor.jobid(d), kind }))),
     ];
     this.flush();
     const logDir = this.logDir();

@@ -1,6 +1,6 @@
 import { TimeoutError } from './errors.js';
 import type { JobFuture } from './future.js';
-import type { JobResult } from './types.js';
+import type { JobResult } from '../core/types.js';
 import { AsyncQueue } from './async-queue.js';
 
 /** Options of {@link asCompleted}. */

@@ -1,4 +1,4 @@
-import { JobfuturesError } from '../errors.js';
+import { JobfuturesError } from '../util/errors.js';
 
 /**
  * A string could not be parsed as a job ID in any of the RFC 19 encodings

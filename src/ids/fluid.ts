@@ -3,7 +3,7 @@
  */
 import { randomInt } from 'node:crypto';
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { FluidRangeError } from './errors.js';
 import { JobID } from './jobid.js';
 import {

@@ -2,7 +2,7 @@
  * {@link JobID}: a 64-bit Flux job id (RFC 19) with parsing from, and formatting to, every
  * encoding Flux uses.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { decodeDothex, decodeKvs, encodeDothex, KVS_PREFIX } from './dothex.js';
 import { JobIDParseError } from './errors.js';
 import { decodeF58, encodeF58, F58_ASCII_PREFIX, F58_PREFIX, hasF58Prefix } from './f58.js';

@@ -3,7 +3,7 @@
  * `timestamp (40 bits) | generator id (14 bits) | sequence (10 bits)`, the timestamp counting
  * milliseconds since {@link FLUID_EPOCH_MS}.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * The fixed epoch of FLUID timestamps: `Date.UTC(2025, 0, 1)`. Flux counts from each instance's

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { childPointer } from './pointer.js';
 
 /**

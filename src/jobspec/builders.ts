@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { parseFSD } from '../util/fsd.js';
 import { describeValue } from './pointer.js';
 import type {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { JobfuturesError } from '../errors.js';
+import { JobfuturesError } from '../util/errors.js';
 import type { JobspecIssue } from './types.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { stringify as stringifyYaml } from 'yaml';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { parseFSD } from '../util/fsd.js';
 import { attributePath, getIn, pathPointer, setIn } from './attributes.js';
 import { buildFromBatchCommand, buildFromCommand, BATCH_SCRIPT_PATH } from './builders.js';

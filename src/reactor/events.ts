@@ -1,21 +1,9 @@
-import type { JobEvent, JobEventName, JobException, JobResultName } from '../executor/types.js';
+import { EVENT_NAMES, JOB_RESULTS, resultOf as resultRule, returncodeOf as returncodeRule, standardContext, type ContextFacts } from '../core/lifecycle.js';
+import type { JobEvent, JobException, JobResultName } from '../core/types.js';
 import { F, JobTable, R, T, T_COUNT } from './job-table.js';
 
-/** Event names by code; the order is the order of a job's life. */
-export const EVENT_NAMES: readonly JobEventName[] = [
-  'submit',
-  'validate',
-  'depend',
-  'priority',
-  'alloc',
-  'start',
-  'finish',
-  'release',
-  'free',
-  'clean',
-  'exception',
-  'urgency',
-];
+/** Event names by code: core's lifecycle order. */
+export { EVENT_NAMES };
 
 /** Event codes (index into {@link EVENT_NAMES}). */
 export const enum E {
@@ -33,8 +21,8 @@ export const enum E {
   URGENCY = 11,
 }
 
-/** Result names by code ({@link R}). */
-export const RESULT_NAMES: readonly (JobResultName | undefined)[] = [undefined, 'COMPLETED', 'FAILED', 'CANCELED', 'TIMEOUT'];
+/** Result names by code ({@link R}): 0 is "none yet", then core's results in order. */
+export const RESULT_NAMES: readonly (JobResultName | undefined)[] = [undefined, ...JOB_RESULTS];
 
 /**
  * An event that the compact record cannot derive from the job table (an exception, an urgency
@@ -48,9 +36,9 @@ export interface ExtraEvent {
   readonly context: Readonly<Record<string, unknown>>;
 }
 
-/** The submit context Flux uses. */
-export function submitContext(urgency: number): Record<string, unknown> {
-  return { urgency, userid: process.getuid?.() ?? 0, flags: 0, version: 1 };
+/** The facts the standard contexts of job `h` are built from (core's lifecycle table). */
+export function contextFacts(table: JobTable, h: number, urgency: number): ContextFacts {
+  return { urgency, cores: table.specs[h]!.totalCores, status: table.status[h]! };
 }
 
 /**
@@ -62,24 +50,29 @@ export function rebuildEvents(table: JobTable, h: number, extras: readonly Extra
   const t = table.times;
   const flags = table.flags[h]!;
   const out: JobEvent[] = [];
+  const facts = contextFacts(table, h, initialUrgency);
+  const push = (name: JobEvent['name'], timestamp: number): void => {
+    const context = standardContext(name, facts);
+    out.push(context ? { name, timestamp, context } : { name, timestamp });
+  };
   const tSubmit = t[base + T.SUBMIT]!;
   if (tSubmit === 0) return out;
-  out.push({ name: 'submit', timestamp: tSubmit, context: submitContext(initialUrgency) });
-  out.push({ name: 'validate', timestamp: tSubmit });
+  push('submit', tSubmit);
+  push('validate', tSubmit);
   const tDepend = t[base + T.DEPEND]!;
-  if (tDepend !== 0) out.push({ name: 'depend', timestamp: tDepend });
+  if (tDepend !== 0) push('depend', tDepend);
   const tPriority = t[base + T.PRIORITY]!;
-  if (tPriority !== 0) out.push({ name: 'priority', timestamp: tPriority, context: { priority: initialUrgency } });
-  if (flags & F.ALLOC) out.push({ name: 'alloc', timestamp: t[base + T.ALLOC]!, context: { cores: table.specs[h]!.totalCores } });
-  if (flags & F.START) out.push({ name: 'start', timestamp: t[base + T.START]! });
+  if (tPriority !== 0) push('priority', tPriority);
+  if (flags & F.ALLOC) push('alloc', t[base + T.ALLOC]!);
+  if (flags & F.START) push('start', t[base + T.START]!);
   const tClean = t[base + T.CLEAN]!;
-  if (flags & F.FINISH) out.push({ name: 'finish', timestamp: t[base + T.FINISH]!, context: { status: table.status[h]! } });
+  if (flags & F.FINISH) push('finish', t[base + T.FINISH]!);
   if (flags & F.ALLOC && (flags & F.FINISH || tClean !== 0)) {
     const tRelease = flags & F.FINISH ? t[base + T.FINISH]! : tClean;
-    out.push({ name: 'release', timestamp: tRelease, context: { ranks: 'all', final: true } });
-    out.push({ name: 'free', timestamp: tRelease });
+    push('release', tRelease);
+    push('free', tRelease);
   }
-  if (tClean !== 0) out.push({ name: 'clean', timestamp: tClean });
+  if (tClean !== 0) push('clean', tClean);
   if (extras) {
     // Extras are in emission order; inserting each at its recorded position restores the log.
     for (const x of extras) out.splice(Math.min(x.pos, out.length), 0, { name: x.name, timestamp: x.timestamp, context: x.context });
@@ -87,7 +80,7 @@ export function rebuildEvents(table: JobTable, h: number, extras: readonly Extra
   return out;
 }
 
-/** The fatal exception among a job's extras, if any. */
+/** The first fatal exception among a job's extras, if any. */
 export function fatalException(extras: readonly ExtraEvent[] | undefined): JobException | undefined {
   if (!extras) return undefined;
   for (const x of extras) {
@@ -98,21 +91,23 @@ export function fatalException(extras: readonly ExtraEvent[] | undefined): JobEx
   return undefined;
 }
 
-/** Flux's returncode: exit code, minus the signal number, -128 for a cancel with no status, else 1. */
-export function returncodeOf(status: number, exception: JobException | undefined): number {
-  if (status >= 0) {
-    const sig = status & 0x7f;
-    return sig === 0 ? (status >> 8) & 0xff : -sig;
-  }
-  return exception?.type === 'cancel' ? -128 : 1;
+/** Core's returncode rule over the table's encoding (a negative status: the job never finished). */
+export function returncodeOf(status: number, result: R): number {
+  return returncodeRule(status >= 0 ? status : undefined, RESULT_NAMES[result] ?? 'FAILED');
 }
 
-/** Result code from what happened: COMPLETED needs a start and status 0 and no fatal exception. */
+/**
+ * Core's result rule over the table's flags. The engine cleans a job in the same call that
+ * reports its `finish`, so a fatal exception of a job (F.FATAL) always came before its `finish`.
+ */
 export function resultOf(flags: number, status: number, exception: JobException | undefined): R {
-  if (exception) {
-    if (exception.type === 'cancel') return R.CANCELED;
-    if (exception.type === 'timeout') return R.TIMEOUT;
-    return R.FAILED;
-  }
-  return flags & F.START && status === 0 ? R.COMPLETED : R.FAILED;
+  const name = resultRule({
+    started: (flags & F.START) !== 0,
+    waitstatus: flags & F.FINISH && status >= 0 ? status : undefined,
+    fatalBeforeFinish: (flags & F.FATAL) !== 0,
+    exceptionType: exception?.type,
+  });
+  return RESULT_CODE[name];
 }
+
+const RESULT_CODE: Readonly<Record<JobResultName, R>> = { COMPLETED: R.COMPLETED, FAILED: R.FAILED, CANCELED: R.CANCELED, TIMEOUT: R.TIMEOUT };

@@ -1,4 +1,4 @@
-import type { PollInterval } from '../executor/backend.js';
+import type { PollInterval } from '../core/backend.js';
 
 /**
  * One background loop per engine for polling backends: one `poll(active)` per interval for all active

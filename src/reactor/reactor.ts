@@ -1,19 +1,20 @@
 import { FluidGenerator, JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
-import type { Backend, BackendHost, JobHandle } from '../executor/backend.js';
-import type { JobEvent, JobEventName, JobResult, JobState } from '../executor/types.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { Backend, BackendHost, JobHandle } from '../core/backend.js';
+import type { DependencyKind, JobEvent, JobEventName, JobResult, JobState } from '../core/types.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { F, JobTable, R, S, T, T_COUNT } from './job-table.js';
-import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, fatalException, rebuildEvents, resultOf, returncodeOf, submitContext } from './events.js';
+import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, contextFacts, fatalException, rebuildEvents, resultOf, returncodeOf } from './events.js';
+import { JOB_STATES, URGENCY, checkUrgency, standardContext } from '../core/lifecycle.js';
 import { ReactorFuture } from './reactor-future.js';
 import { PollLoop } from './poll-loop.js';
 import { now } from '../util/time.js';
-import { UnknownJobError } from '../executor/errors.js';
+import { ClosedError, UnknownJobError } from '../core/errors.js';
 
 /** A job inside one reactor: a small integer, cheaper than a {@link JobID} on hot paths. */
 export type JobRef = number;
 
-const STATE_NAMES: readonly JobState[] = ['NEW', 'DEPEND', 'PRIORITY', 'SCHED', 'RUN', 'CLEANUP', 'INACTIVE'];
+const STATE_NAMES = JOB_STATES;
 
 /** Options of {@link Reactor}. */
 export interface ReactorOptions {
@@ -82,7 +83,6 @@ export interface JobWatcher {
 /** Raw listener over handles, for the executor. @internal */
 export type RawEventListener = (job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined) => void;
 
-const DEFAULT_URGENCY = 16;
 /** Jobs of a fan-out that share one clock read (a power of two). */
 const SUBMIT_BLOCK = 256;
 const FLUSH_THRESHOLD = 1 << 16;
@@ -240,7 +240,7 @@ export class Reactor implements BackendHost {
   adopt(nativeId: string, spec: Jobspec): JobRef {
     this.assertOpen();
     if (!this.backend.adopt || !this.backend.capabilities.adopt) throw new InvalidArgumentError('nativeId', `the ${this.backend.name} backend cannot follow jobs submitted elsewhere`);
-    const job = this.newJob(spec, DEFAULT_URGENCY);
+    const job = this.newJob(spec, URGENCY.DEFAULT);
     const t = now();
     this.setTime(job, T.DEPEND, t, E.DEPEND);
     this.setTime(job, T.PRIORITY, t, E.PRIORITY);
@@ -434,12 +434,18 @@ export class Reactor implements BackendHost {
       if (unmet > 0) {
         this.table.state[job] = S.DEPEND;
         this.unmet.set(job, unmet);
-        if (this.backend.capabilities.nativeDependencies) this.batchSubmit(job);
+        if (this.resolvesNatively(deps, anyDeps)) this.batchSubmit(job);
         this.scheduleFlush();
         return;
       }
     }
     this.proceedToSched(job, t, undefined);
+  }
+
+  /** Whether the backend resolves every kind of dependency the job has. */
+  private resolvesNatively(deps: readonly JobRef[] | undefined, anyDeps: readonly JobRef[] | undefined): boolean {
+    const native = this.backend.capabilities.nativeDependencies;
+    return (!deps?.length || native.includes('afterok')) && (!anyDeps?.length || native.includes('afterany'));
   }
 
   /** Dependencies are met: `depend` and `priority`, then SCHED (the job may already be with the backend). */
@@ -604,7 +610,7 @@ export class Reactor implements BackendHost {
       jobid: this.jobid(h),
       nativeId: table.nativeIds[h],
       result: RESULT_NAMES[table.result[h]!]!,
-      returncode: returncodeOf(status, exception),
+      returncode: returncodeOf(status, table.result[h]!),
       waitstatus: status >= 0 ? status : undefined,
       exception,
       tSubmit: table.times[base + T.SUBMIT]!,
@@ -733,13 +739,8 @@ export class Reactor implements BackendHost {
   }
 
   /** @internal */
-  dependencies(job: JobHandle): readonly JobHandle[] {
-    return this.depsOf.get(job) ?? [];
-  }
-
-  /** The jobs this one waits for whatever their result (`dependsOnAny`). */
-  dependenciesAny(job: JobHandle): readonly JobHandle[] {
-    return this.anyDepsOf.get(job) ?? [];
+  dependencies(job: JobHandle, kind: DependencyKind): readonly JobHandle[] {
+    return (kind === 'afterok' ? this.depsOf : this.anyDepsOf).get(job) ?? [];
   }
 
   /** The backend's own id of a job, once known. */
@@ -985,20 +986,8 @@ export class Reactor implements BackendHost {
 
   /** Rebuilds the context of a standard event from the table (contexts are not stored per event). */
   private contextOf(job: JobRef, code: number): Readonly<Record<string, unknown>> | undefined {
-    switch (code) {
-      case E.SUBMIT:
-        return submitContext(this.initialUrgency.get(job) ?? this.table.urgency[job]!);
-      case E.PRIORITY:
-        return { priority: this.table.urgency[job]! };
-      case E.ALLOC:
-        return { cores: this.table.specs[job]!.totalCores };
-      case E.FINISH:
-        return { status: this.table.status[job]! };
-      case E.RELEASE:
-        return { ranks: 'all', final: true };
-      default:
-        return undefined;
-    }
+    const urgency = code === E.SUBMIT ? (this.initialUrgency.get(job) ?? this.table.urgency[job]!) : this.table.urgency[job]!;
+    return standardContext(EVENT_NAMES[code]!, contextFacts(this.table, job, urgency));
   }
 
   /** @internal Builds a JobEvent for a watcher. */
@@ -1008,7 +997,7 @@ export class Reactor implements BackendHost {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new InvalidArgumentError('reactor', 'the reactor is closed');
+    if (this.closed) throw new ClosedError('reactor');
   }
 }
 
@@ -1026,10 +1015,4 @@ function settled<T>(fn: () => T): ReactorFuture<T> {
     future._reject(error);
   }
   return future;
-}
-
-function checkUrgency(urgency: number | undefined): number {
-  if (urgency === undefined) return DEFAULT_URGENCY;
-  if (!Number.isInteger(urgency) || urgency < 0 || urgency > 31) throw new InvalidArgumentError('urgency', `must be an integer from 0 to 31, got ${String(urgency)}`);
-  return urgency;
 }

@@ -1,7 +1,7 @@
 /**
  * Errors thrown by the job store. Each has a stable `code`.
  */
-import { JobfuturesError } from '../errors.js';
+import { JobfuturesError } from '../util/errors.js';
 
 /**
  * A file given as a job store is not one: another program's SQLite database, a text file, a

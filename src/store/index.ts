@@ -4,17 +4,7 @@
  */
 export { JobStore, type JobStoreOptions } from './store.js';
 export { StoreFormatError, StoreOpenError, UnknownJobError, DuplicateJobError } from './errors.js';
-export {
-  applyEvent,
-  deriveState,
-  initialState,
-  returncodeOf,
-  ACTIVE_STATES,
-  ALL_STATES,
-  ALL_RESULTS,
-  DEFAULT_URGENCY,
-  type DerivedState,
-} from './derive.js';
+export { applyEvent, deriveState, initialState, type DerivedState } from './derive.js';
 export { currentOwner, isOwnerAlive, sameOwner } from './owner.js';
 export { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 export type {

@@ -1,8 +1,8 @@
 /**
  * Conversions between the store's rows and the records it hands out.
  */
-import type { JobException, JobResultName, JobState } from '../executor/types.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { JobException, JobResultName, JobState } from '../core/types.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { JobID } from '../ids/index.js';
 import type { DerivedState } from './derive.js';
 import { decodeOwner } from './owner.js';
@@ -98,12 +98,16 @@ export function keyF58(key: string): string {
 
 /** The derived columns of a row, as the input of `applyEvent`. */
 export function derivedOf(row: DerivedRow): DerivedState {
+  const exception = exceptionOf(row);
   return {
     state: row.state as JobState,
     result: (row.result ?? undefined) as JobResultName | undefined,
     returncode: row.returncode ?? undefined,
     waitstatus: row.waitstatus ?? undefined,
-    exception: exceptionOf(row),
+    exception,
+    // The reactor ends a job in the same call that reports its `finish`, so no exception ever
+    // falls between `finish` and `clean` in a store.
+    fatalBeforeFinish: exception !== undefined,
     urgency: row.urgency,
     tRun: row.t_run ?? undefined,
     tCleanup: row.t_cleanup ?? undefined,

@@ -6,9 +6,10 @@ import { existsSync, statSync } from 'node:fs';
 
 import Database from 'better-sqlite3';
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { JobID } from '../ids/index.js';
-import { applyEvent, ALL_STATES, initialState, type DerivedState } from './derive.js';
+import { applyEvent, initialState, type DerivedState } from './derive.js';
+import { DEPENDENCY_KINDS, JOB_STATES, checkUrgency } from '../core/lifecycle.js';
 import { DuplicateJobError, StoreOpenError, UnknownJobError } from './errors.js';
 import { encodeOwner, decodeOwner, isOwnerAlive } from './owner.js';
 import {
@@ -248,10 +249,7 @@ export class JobStore {
     if (typeof job.backend !== 'string' || job.backend === '') {
       throw new InvalidArgumentError(`${where}.backend`, 'must be a non-empty string');
     }
-    const urgency = job.urgency ?? 16;
-    if (!Number.isInteger(urgency) || urgency < 0 || urgency > 31) {
-      throw new InvalidArgumentError(`${where}.urgency`, `must be an integer in 0..31, got ${String(urgency)}`);
-    }
+    const urgency = checkUrgency(job.urgency, `${where}.urgency`);
     if (job.arrayIndex !== undefined && !Number.isSafeInteger(job.arrayIndex)) {
       throw new InvalidArgumentError(`${where}.arrayIndex`, `must be an integer, got ${String(job.arrayIndex)}`);
     }
@@ -266,7 +264,7 @@ export class JobStore {
     const deps = job.dependencies ?? [];
     for (const dep of deps) {
       const depKey = toKey(dep.jobid);
-      if (dep.kind !== 'afterok' && dep.kind !== 'afterany') {
+      if (!DEPENDENCY_KINDS.includes(dep.kind)) {
         throw new InvalidArgumentError(`${where}.dependencies`, `kind must be afterok or afterany, got ${String(dep.kind)}`);
       }
       if (!this.#exists(depKey)) {
@@ -546,7 +544,7 @@ export class JobStore {
     const states = asList(filter.state);
     if (states) {
       for (const s of states) {
-        if (!ALL_STATES.includes(s)) throw new InvalidArgumentError('filter.state', `unknown state ${String(s)}`);
+        if (!JOB_STATES.includes(s)) throw new InvalidArgumentError('filter.state', `unknown state ${String(s)}`);
       }
     }
     inList('state', states);

@@ -1,7 +1,7 @@
 /**
  * The shapes that go into and come out of the job store.
  */
-import type { JobEventName, JobException, JobResultName, JobState } from '../executor/types.js';
+import type { DependencyKind, JobEventName, JobException, JobResultName, JobState } from '../core/types.js';
 import type { JobID } from '../ids/index.js';
 
 /**
@@ -10,8 +10,7 @@ import type { JobID } from '../ids/index.js';
  */
 export type JobIdLike = JobID | bigint;
 
-/** How a job waits for another: Slurm's and Flux's `afterok` / `afterany`. */
-export type DependencyKind = 'afterok' | 'afterany';
+export type { DependencyKind };
 
 /** One dependency edge: the job waits for {@link Dependency.jobid}. */
 export interface Dependency {

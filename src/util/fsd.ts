@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** Seconds per FSD unit suffix. */
 const UNIT_SECONDS: Readonly<Record<string, number>> = Object.freeze({

@@ -133,7 +133,7 @@ describe('hooks', () => {
 
   it('a hook that throws a JobfuturesError gives exit 2 and one line; another error gives exit 1', async () => {
     const cwd = workdir();
-    const { JobfuturesError } = await import('../../src/errors.js');
+    const { JobfuturesError } = await import('../../src/util/errors.js');
     const bad = await cli(['execute'], cwd, {
       execute: async () => {
         throw new JobfuturesError('ERR_X', 'no\nluck');

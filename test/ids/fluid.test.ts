@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { InvalidArgumentError, JobfuturesError } from '../../src/errors.js';
+import { InvalidArgumentError, JobfuturesError } from '../../src/util/errors.js';
 import { FLUID_EPOCH_MS, FluidGenerator, FluidRangeError, JobID } from '../../src/ids/index.js';
 
 /** A clock the test moves by hand. */

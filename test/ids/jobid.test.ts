@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { InvalidArgumentError, JobfuturesError } from '../../src/errors.js';
+import { InvalidArgumentError, JobfuturesError } from '../../src/util/errors.js';
 import { FLUID_EPOCH_MS, JobID, JobIDParseError, jobidFromParts } from '../../src/ids/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -4,7 +4,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { Jobspec, type FromCommandOptions } from '../../src/jobspec/index.js';
 import { isDeepFrozen, thrown } from './helpers.js';
 

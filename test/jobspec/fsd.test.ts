@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { formatFSD, parseFSD } from '../../src/util/fsd.js';
 import { thrown } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { InvalidArgumentError, JobfuturesError } from '../../src/errors.js';
+import { InvalidArgumentError, JobfuturesError } from '../../src/util/errors.js';
 import {
   Jobspec,
   JOBSPEC_V1_SCHEMA,

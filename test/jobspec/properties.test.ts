@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { Jobspec, JobspecValidationError, type FromCommandOptions } from '../../src/jobspec/index.js';
 import { parseFSD } from '../../src/util/fsd.js';
 import { isDeepFrozen } from './helpers.js';

@@ -3,7 +3,7 @@
  * {@link PollDriver} that calls `poll` the way the engine's loop does (min interval after a
  * submit, doubling to max while nothing changes, backing off on failures).
  */
-import type { Backend, BackendHost, JobHandle } from '../../src/executor/backend.js';
+import type { Backend, BackendHost, JobHandle } from '../../src/core/backend.js';
 import { FluidGenerator, type JobID } from '../../src/ids/index.js';
 import type { Jobspec } from '../../src/jobspec/index.js';
 

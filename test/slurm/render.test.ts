@@ -22,7 +22,7 @@ const base: BatchScriptInput = {
   exclusive: false,
   duration: 0,
   hold: false,
-  dependencies: [],
+  dependencies: {},
 };
 
 describe('durationToTimeLimit (FSD seconds → --time minutes, rounded up)', () => {
@@ -71,7 +71,7 @@ describe('renderBatchScript: sbatch arguments', () => {
       partition: 'debug',
       account: 'proj1',
       hold: true,
-      dependencies: ['12', '13_4'],
+      dependencies: { afterok: ['12', '13_4'], afterany: ['14'] },
       stdin: '/in/{{name}}.txt',
       stdout: '/o/{{id}}-{{name}}.log',
       stderr: '/o/{{id}}-{{name}}.log',
@@ -87,7 +87,7 @@ describe('renderBatchScript: sbatch arguments', () => {
         '--partition=debug',
         '--account=proj1',
         '--hold',
-        '--dependency=afterok:12:13_4',
+        '--dependency=afterok:12:13_4,afterany:14',
         '--kill-on-invalid-dep=yes',
         '--input=/in/echo.txt',
         '--output=/o/ƒAAA-echo.log',

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { deriveState, returncodeOf, type NewEvent } from '../../src/store/index.js';
+import { returncodeOf } from '../../src/core/lifecycle.js';
+import { deriveState, type NewEvent } from '../../src/store/index.js';
 
 const ev = (name: string, context?: Record<string, unknown>): NewEvent =>
   context === undefined ? { name, timestamp: 1 } : { name, timestamp: 1, context };
@@ -25,8 +26,9 @@ describe('deriveState', () => {
     ['canceled while pending', [ev('submit'), ev('exception', { type: 'cancel', severity: 0, note: '' }), ev('clean')], 'CANCELED', -128],
     ['canceled while running', [...RUN, ev('exception', { type: 'cancel', severity: 0 }), ev('finish', { status: 15 }), ...END], 'CANCELED', -15],
     ['timeout', [...RUN, ev('exception', { type: 'timeout', severity: 0 }), ev('finish', { status: 9 }), ...END], 'TIMEOUT', -9],
-    ['lost', [ev('submit'), ev('exception', { type: 'lost', severity: 0 }), ev('clean')], 'FAILED', undefined],
-    ['dependency', [ev('submit'), ev('validate'), ev('exception', { type: 'dependency', severity: 0 }), ev('clean')], 'FAILED', undefined],
+    ['lost', [ev('submit'), ev('exception', { type: 'lost', severity: 0 }), ev('clean')], 'FAILED', 1],
+    ['dependency', [ev('submit'), ev('validate'), ev('exception', { type: 'dependency', severity: 0 }), ev('clean')], 'FAILED', 1],
+    ['exit 0 after a timeout (TERM trapped)', [...RUN, ev('exception', { type: 'timeout', severity: 0 }), ev('finish', { status: 0 }), ...END], 'TIMEOUT', 0],
     ['status 0 without start', [ev('submit'), ev('finish', { status: 0 }), ev('clean')], 'FAILED', 0],
     ['finished 0 after a late cancel', [...RUN, ev('finish', { status: 0 }), ev('exception', { type: 'cancel', severity: 0 }), ...END], 'COMPLETED', 0],
   ])('%s', (_, events, result, returncode) => {
@@ -63,11 +65,13 @@ describe('deriveState', () => {
   });
 
   it('decodes wait statuses', () => {
-    expect(returncodeOf(0)).toBe(0);
-    expect(returncodeOf(1 << 8)).toBe(1);
-    expect(returncodeOf(255 << 8)).toBe(255);
-    expect(returncodeOf(15)).toBe(-15);
-    expect(returncodeOf(0x7f | (19 << 8))).toBe(19); // stopped: treated as an exit code
+    expect(returncodeOf(0, 'COMPLETED')).toBe(0);
+    expect(returncodeOf(1 << 8, 'FAILED')).toBe(1);
+    expect(returncodeOf(255 << 8, 'FAILED')).toBe(255);
+    expect(returncodeOf(15, 'FAILED')).toBe(-15);
+    expect(returncodeOf(0x7f | (19 << 8), 'FAILED')).toBe(19); // stopped: treated as an exit code
+    expect(returncodeOf(undefined, 'CANCELED')).toBe(-128);
+    expect(returncodeOf(undefined, 'FAILED')).toBe(1);
   });
 
   const anyEvent = fc.oneof(

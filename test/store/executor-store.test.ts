@@ -189,7 +189,7 @@ describe('a new executor on the store of a killed one', () => {
       ['FAILED', 3],
       ['COMPLETED', 0],
       ['FAILED', 5],
-      ['FAILED', null],
+      ['FAILED', 1], // lost: the same returncode as its future's (core's rule)
       ['FAILED', 7],
       ['COMPLETED', 0],
     ]);

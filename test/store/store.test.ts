@@ -195,7 +195,7 @@ describe('events and derived state', () => {
     expect(store.get(a.jobid)).toMatchObject({ result: 'TIMEOUT', returncode: -15 });
     const lost = store.get(b.jobid)!;
     expect(lost).toMatchObject({ result: 'FAILED', exception: { type: 'lost' } });
-    expect(lost.returncode).toBeUndefined();
+    expect(lost.returncode).toBe(1);
   });
 
   it('ignores non-fatal exceptions for the state', () => {

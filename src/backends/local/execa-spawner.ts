@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import { execa } from 'execa';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import {
   DeferredReports,
   SpawnerClosedError,

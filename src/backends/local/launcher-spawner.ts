@@ -9,7 +9,7 @@ import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { packageRoot } from './package-root.js';
 import {
   DeferredReports,

@@ -2,9 +2,9 @@ import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileS
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../executor/backend.js';
+import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../executor/errors.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
 import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';
 import { resolveSpawner } from './spawners.js';
@@ -94,7 +94,7 @@ const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
  */
 export class LocalBackend implements Backend, SpawnerListener {
   readonly name = 'local';
-  readonly capabilities: BackendCapabilities = { nativeDependencies: false, adopt: false };
+  readonly capabilities: BackendCapabilities = { nativeDependencies: [], adopt: false };
   /** Cores jobs may use at once. */
   readonly maxCores: number;
   /** Milliseconds between SIGTERM and SIGKILL. */

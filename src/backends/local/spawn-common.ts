@@ -19,7 +19,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
-import { InvalidArgumentError, JobfuturesError } from '../../errors.js';
+import { InvalidArgumentError, JobfuturesError } from '../../util/errors.js';
 import type { SpawnRequest, SpawnerListener } from './spawner.js';
 
 /** The step that failed when a process could not be started. */

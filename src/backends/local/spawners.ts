@@ -1,7 +1,7 @@
 /**
  * Choosing a spawner for the local backend.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { ExecaSpawner } from './execa-spawner.js';
 import { LauncherSpawner, defaultLauncherPath } from './launcher-spawner.js';
 import { SpawnerUnavailableError } from './spawn-common.js';

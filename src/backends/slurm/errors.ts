@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { JobfuturesError } from '../../errors.js';
+import { JobfuturesError } from '../../util/errors.js';
 
 /** A Slurm command (sbatch, squeue, scontrol, scancel, sacct) failed or could not be run. */
 export class SlurmCommandError extends JobfuturesError {

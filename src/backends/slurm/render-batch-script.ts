@@ -20,6 +20,8 @@
  *
  * @module
  */
+import { DEPENDENCY_KINDS } from '../../core/lifecycle.js';
+import type { DependencyKind } from '../../core/types.js';
 import { REAPER_SOURCE } from './reaper.js';
 import { shQuote, shTemplate, slurmFilenameLiteral } from './quote.js';
 
@@ -76,8 +78,11 @@ export interface BatchScriptInput {
   readonly account?: string;
   /** Submit held (`--hold`, urgency 0). */
   readonly hold: boolean;
-  /** Slurm job ids this job runs after, if they complete (`--dependency=afterok:...`). */
-  readonly dependencies: readonly string[];
+  /**
+   * Slurm job ids this job runs after: `afterok` ones if they complete, `afterany` ones whatever
+   * their end (`--dependency=afterok:a:b,afterany:c`; a comma means both).
+   */
+  readonly dependencies: Readonly<Partial<Record<DependencyKind, readonly string[]>>>;
   /** Arrays: at most this many tasks at once (`--array=...%N`). */
   readonly arrayThrottle?: number;
   /** Files written to the job's `{{tmpdir}}` folder before the command runs. */
@@ -170,9 +175,8 @@ function sbatchArgs(input: BatchScriptInput, array: boolean): string[] {
   // slower on 200 jobs); the script clears the environment itself.
   a.push('--export=ALL');
   if (input.hold) a.push('--hold');
-  if (input.dependencies.length > 0) {
-    a.push(`--dependency=afterok:${input.dependencies.join(':')}`, '--kill-on-invalid-dep=yes');
-  }
+  const clauses = DEPENDENCY_KINDS.filter((k) => (input.dependencies[k]?.length ?? 0) > 0).map((k) => `${k}:${input.dependencies[k]!.join(':')}`);
+  if (clauses.length > 0) a.push(`--dependency=${clauses.join(',')}`, '--kill-on-invalid-dep=yes');
   return a;
 }
 

@@ -6,9 +6,9 @@
  */
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../executor/backend.js';
+import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../executor/errors.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { SlurmCommands } from './commands.js';
 import { SlurmCommandError, firstLine, lastLine } from './errors.js';
 import {
@@ -23,7 +23,7 @@ import {
   type StatusFile,
 } from './parse.js';
 import { expandPathTemplate } from './quote.js';
-import { renderBatchScript, scriptPath, startedPath, statusPath, trimSlash, type BatchScriptFile } from './render-batch-script.js';
+import { type BatchScriptInput, renderBatchScript, scriptPath, startedPath, statusPath, trimSlash, type BatchScriptFile } from './render-batch-script.js';
 import { slurmState } from './state-map.js';
 
 /** Options of {@link SlurmBackend}. */
@@ -157,8 +157,8 @@ const OUTCOME_FAILED = 2;
 export class SlurmBackend implements Backend {
   /** `slurm`. */
   readonly name = 'slurm';
-  /** Native `afterok` dependencies; follows jobs submitted elsewhere. */
-  readonly capabilities: BackendCapabilities = { nativeDependencies: true, adopt: true };
+  /** Native `afterok` and `afterany` dependencies; follows jobs submitted elsewhere. */
+  readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterok', 'afterany'], adopt: true };
   /** Poll interval bounds (ms). */
   readonly pollInterval: PollInterval;
 
@@ -270,7 +270,7 @@ export class SlurmBackend implements Backend {
         settle,
       };
       this.#jobs.set(handle, job);
-      if (host.dependencies(handle).length > 0) {
+      if (host.dependencies(handle, 'afterok').length > 0 || host.dependencies(handle, 'afterany').length > 0) {
         singles.push(job);
         continue;
       }
@@ -527,22 +527,33 @@ export class SlurmBackend implements Backend {
 
   async #submitOne(job: SlurmJob, env: Lazy<Record<string, string>>): Promise<void> {
     const host = this.#requireHost();
-    const deps = host.dependencies(job.handle);
-    const depIds: string[] = [];
-    for (const d of deps) {
+    const afterok: string[] = [];
+    const afterany: string[] = [];
+    for (const d of host.dependencies(job.handle, 'afterok')) {
       // Dependencies that already ended are settled here: Slurm forgets jobs after MinJobAge,
       // and afterok on a forgotten id makes sbatch fail.
       const outcome = this.#outcomes[d];
       if (outcome === OUTCOME_OK) continue;
-      const id = outcome === OUTCOME_FAILED ? undefined : await (this.#jobs.get(d)?.submitted ?? Promise.resolve(host.nativeId(d)));
+      const id = outcome === OUTCOME_FAILED ? undefined : await this.#slurmIdOf(d);
       if (id === undefined || this.#outcomes[d] === OUTCOME_FAILED) {
         const why = this.#outcomes[d] === OUTCOME_FAILED ? 'did not complete' : 'never reached Slurm';
         this.#giveUp([job], 'dependency', `dependency ${host.jobid(d).f58} ${why}`);
         return;
       }
-      if (this.#outcomes[d] !== OUTCOME_OK) depIds.push(id);
+      if (this.#outcomes[d] !== OUTCOME_OK) afterok.push(id);
     }
-    await this.#sbatch([job], env, depIds);
+    for (const d of host.dependencies(job.handle, 'afterany')) {
+      // An ended dependency (or one that never reached Slurm, and so ends here) is met.
+      if (this.#outcomes[d]) continue;
+      const id = await this.#slurmIdOf(d);
+      if (id !== undefined && !this.#outcomes[d]) afterany.push(id);
+    }
+    await this.#sbatch([job], env, { afterok, afterany });
+  }
+
+  /** The Slurm id of a job of this backend, once its sbatch returned (undefined if it never got one). */
+  #slurmIdOf(job: JobHandle): Promise<string | undefined> {
+    return this.#jobs.get(job)?.submitted ?? Promise.resolve(this.#requireHost().nativeId(job));
   }
 
   async #submitArray(jobs: SlurmJob[], env: Lazy<Record<string, string>>): Promise<void> {
@@ -555,12 +566,12 @@ export class SlurmBackend implements Backend {
       }
     }
     const parts: Promise<void>[] = [];
-    for (let i = 0; i < jobs.length; i += chunk) parts.push(this.#sbatch(jobs.slice(i, i + chunk), env, []));
+    for (let i = 0; i < jobs.length; i += chunk) parts.push(this.#sbatch(jobs.slice(i, i + chunk), env, {}));
     await Promise.all(parts);
   }
 
   /** Renders, writes and submits one job or one array; reports the outcome to the host. */
-  async #sbatch(jobs: SlurmJob[], env: Lazy<Record<string, string>>, dependencies: string[]): Promise<void> {
+  async #sbatch(jobs: SlurmJob[], env: Lazy<Record<string, string>>, dependencies: BatchScriptInput['dependencies']): Promise<void> {
     const host = this.#requireHost();
     await this.#acquireSlot();
     try {
@@ -612,7 +623,7 @@ export class SlurmBackend implements Backend {
             continue;
           }
           const text = error instanceof SlurmCommandError ? lastLine(error.stderr) || error.message : errorText(error);
-          return this.#giveUp(jobs, dependencies.length > 0 && /dependency/i.test(text) ? 'dependency' : 'exec', `sbatch failed: ${text}`);
+          return this.#giveUp(jobs, Object.values(dependencies).some((ids) => ids !== undefined && ids.length > 0) && /dependency/i.test(text) ? 'dependency' : 'exec', `sbatch failed: ${text}`);
         }
       }
       const id = parseSbatchParsable(out);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobResultName, JobState } from '../../executor/types.js';
+import type { JobResultName, JobState } from '../../core/types.js';
 
 /** Where a Slurm state puts a job. */
 export type SlurmPhase =

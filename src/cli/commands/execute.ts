@@ -16,8 +16,9 @@
 import { Jobspec } from '../../jobspec/index.js';
 import { JobID } from '../../ids/index.js';
 import type { JobFuture } from '../../executor/future.js';
-import type { JobResultName } from '../../executor/types.js';
-import { ACTIVE_STATES, currentOwner, sameOwner, type JobRecord, type JobStore } from '../../store/index.js';
+import type { JobResultName } from '../../core/types.js';
+import { currentOwner, sameOwner, type JobRecord, type JobStore } from '../../store/index.js';
+import { ACTIVE_STATES } from '../../core/lifecycle.js';
 import { UsageError } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { localExecutor, ownerGone } from '../executors.js';

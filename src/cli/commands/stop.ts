@@ -16,7 +16,8 @@
 import { execa } from 'execa';
 
 import type { JobID } from '../../ids/index.js';
-import { ACTIVE_STATES, type JobRecord, type JobStore } from '../../store/index.js';
+import { type JobRecord, type JobStore } from '../../store/index.js';
+import { ACTIVE_STATES } from '../../core/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { Followers, isJobProcess, needsFollower, ownerGone, pollUntil } from '../executors.js';
 import type { JobsArgs } from '../hooks.js';

@@ -8,7 +8,7 @@
  * needs them (`jobf wait`, `jobf stop`, a `JobExecutor` on the store) takes them over and follows
  * them in Slurm.
  */
-import { JobfuturesError } from '../../errors.js';
+import { JobfuturesError } from '../../util/errors.js';
 import type { CommandContext } from '../context.js';
 import { slurmExecutor, sleep } from '../executors.js';
 import type { SubmitSlurmArgs } from '../hooks.js';

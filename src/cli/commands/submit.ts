@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { FluidGenerator, type JobID } from '../../ids/index.js';
 import type { FromCommandOptions, Jobspec } from '../../jobspec/index.js';
 import { UnknownJobError, type NewDependency, type NewJob } from '../../store/index.js';

@@ -8,7 +8,8 @@
  * died had started. Local jobs that never started wait for `jobf execute` (a note says so).
  */
 import { JobID } from '../../ids/index.js';
-import { ACTIVE_STATES, type JobRecord, type JobStore } from '../../store/index.js';
+import { type JobRecord, type JobStore } from '../../store/index.js';
+import { ACTIVE_STATES } from '../../core/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { jobJSON } from '../format.js';
 import { Followers, needsFollower, ownerGone, pollUntil, resultLine } from '../executors.js';

@@ -1,5 +1,6 @@
 import type { JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
+import type { DependencyKind } from './types.js';
 
 /**
  * A job as the engine and its backend refer to it: a small integer, dense and never reused within
@@ -21,8 +22,12 @@ export interface BackendHost {
   jobid(job: JobHandle): JobID;
   /** The job's urgency, 0 (held) to 31 (expedite); 16 by default. */
   urgency(job: JobHandle): number;
-  /** The jobs this one depends on (only for backends with `nativeDependencies`). */
-  dependencies(job: JobHandle): readonly JobHandle[];
+  /**
+   * The jobs this one waits for with the given kind of dependency. A backend is handed a job
+   * that still has dependencies only when it resolves every kind the job uses natively
+   * ({@link BackendCapabilities.nativeDependencies}); it then reads them here.
+   */
+  dependencies(job: JobHandle, kind: DependencyKind): readonly JobHandle[];
   /** The backend's own id of a job, once known. */
   nativeId(job: JobHandle): string | undefined;
   /** Records the backend's own id of a job (a pid, a Slurm job id). */
@@ -59,10 +64,12 @@ export interface RecoverInfo {
 /** What a backend can do beyond the minimum. */
 export interface BackendCapabilities {
   /**
-   * The backend resolves `dependsOn` itself (Slurm's `--dependency=afterok:`): the engine hands the
-   * job over at once instead of holding it in DEPEND until its dependencies complete.
+   * The dependency kinds the backend resolves itself (Slurm's `--dependency=afterok:`/`afterany:`,
+   * Grid Engine's `-hold_jid` for `afterany`). A job whose dependencies are all of these kinds is
+   * handed over at once (it stays DEPEND here until the backend starts it or its dependencies are
+   * seen to end); the engine holds any other job in DEPEND itself until its dependencies are met.
    */
-  readonly nativeDependencies: boolean;
+  readonly nativeDependencies: readonly DependencyKind[];
   /** The backend supports {@link Backend.adopt}: following a job submitted elsewhere by its native id. */
   readonly adopt: boolean;
 }

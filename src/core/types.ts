@@ -66,3 +66,9 @@ export interface JobResult {
   /** Clean time (the job became inactive). */
   readonly tCleanup: number;
 }
+
+/**
+ * How a job waits for another (Slurm's and Flux's names): `afterok` — the other job must complete
+ * successfully, else this one gets a `dependency` exception; `afterany` — it must only end.
+ */
+export type DependencyKind = 'afterok' | 'afterany';
