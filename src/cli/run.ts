@@ -4,15 +4,16 @@
  *
  * Exit codes: 0 success; 1 the command's own failure (e.g. `jobf wait` saw a failed job) or an
  * unexpected error; 2 a usage error, an unknown or malformed job id, a bad range, a file that is
- * not a job store, or a command that is not available yet. On exit code 2 nothing was written.
+ * not a job store. On exit code 2 nothing was written.
  */
+import { DEFAULT_BACKEND } from '../backends/registry.js';
 import { resolve } from 'node:path';
 
 import { JobfuturesError } from '../util/errors.js';
-import { UsageError, helpText, parseArgs } from './args.js';
+import { UsageError, helpText, parseArgs } from './shared/args.js';
 import { COMMANDS } from './commands/index.js';
-import { openStoreAt, type CliIO, type CommandContext } from './context.js';
-import { defaultHooks, type CliHooks } from './hooks.js';
+import { openStoreAt, type CliIO, type CommandContext } from './shared/context.js';
+import { defaultHooks, type CliHooks } from './shared/hooks.js';
 
 /** Options of {@link runCli}; every one defaults to the real process's. */
 export interface RunCliOptions {
@@ -25,7 +26,7 @@ export interface RunCliOptions {
   /** Standard error. Default `process.stderr`. */
   readonly stderr?: NodeJS.WritableStream;
   /** The executor's functions. Default {@link defaultHooks}. */
-  readonly hooks?: CliHooks;
+  readonly hooks?: Partial<CliHooks>;
   /** Aborts long-running commands (the bin aborts it on SIGINT/SIGTERM). Default: never. */
   readonly signal?: AbortSignal;
 }
@@ -63,12 +64,12 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     const dbPath = resolve(cwd, args.db ?? (env['JOBF_DB'] || DEFAULT_DB));
     const ctx: CommandContext = {
       dbPath,
-      backend: args.backend ?? 'local',
+      backend: args.backend ?? DEFAULT_BACKEND,
       json: args.json,
       env,
       cwd,
       io,
-      hooks: opts.hooks ?? defaultHooks,
+      hooks: { ...defaultHooks, ...opts.hooks },
       signal: opts.signal ?? new AbortController().signal,
       openStore: (mode) => openStoreAt(dbPath, mode),
     };

@@ -8,8 +8,8 @@ import { JobfuturesError } from '../util/errors.js';
 export class UnknownJobError extends JobfuturesError {
   /** The id as given (F58 when it was a JobID). */
   readonly jobid: string;
-  /** Where it came from, e.g. `dependsOn[2]`, `jobid`, `(not in jobs.db)`. */
-  readonly detail: string | undefined;
+  /** Where it came from: an argument (`dependsOn[2]`, `jobid`) or an explanation (`(not in jobs.db)`). */
+  readonly argument: string | undefined;
 
   /**
    * @param jobid - The unknown id, as the user gave or sees it.
@@ -18,7 +18,7 @@ export class UnknownJobError extends JobfuturesError {
   constructor(jobid: string, detail?: string) {
     super('ERR_UNKNOWN_JOB', `unknown job ${jobid}${detail ? (detail.startsWith('(') ? ` ${detail}` : ` (${detail})`) : ''}`);
     this.jobid = jobid;
-    this.detail = detail;
+    this.argument = detail;
   }
 }
 

@@ -4,20 +4,21 @@ import { Jobspec } from '../jobspec/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { Reactor, type JobRef } from '../reactor/reactor.js';
 import type { Backend } from '../core/backend.js';
-import { createBackend, type BackendName, type BackendOptions } from './backends.js';
-import { ExecutorShutdownError, JobOwnedError, UnknownJobError } from './errors.js';
-import { StoreJournal } from './store-journal.js';
-import { JobStore, currentOwner, isOwnerAlive, sameOwner, type JobFilter, type JobRecord, type Owner } from '../store/index.js';
-import path from 'node:path';
+import { DEFAULT_BACKEND, createBackend, type BackendName, type BackendOptionsMap } from '../backends/registry.js';
+import type { CommonBackendOptions } from '../core/plugin.js';
+import { ExecutorShutdownError } from './errors.js';
+import { UnknownJobError } from '../core/errors.js';
+import { StoreJournal } from '../durable/journal.js';
+import { StoreTakeover, type RecoveryReport } from '../durable/takeover.js';
+import { storeLogDir } from '../durable/log-dir.js';
+import { JobStore, currentOwner, type JobFilter, type JobRecord, type Owner } from '../store/index.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { JobFuture } from './future.js';
 import { AsyncQueue } from './async-queue.js';
 import type { JobEvent, JobResult } from '../core/types.js';
 
-/** Options of {@link JobExecutor}. */
-export interface JobExecutorOptions extends BackendOptions {
-  /** `local` (default), `slurm`, or a {@link Backend} instance. */
-  readonly backend?: BackendName | Backend;
+/** The executor's own options, whatever the backend (see {@link JobExecutorOptions}). */
+export interface ExecutorOptions extends CommonBackendOptions {
   /** Reject futures whose result is not COMPLETED with {@link JobFailedError}. Default false. */
   readonly rejectOnFailure?: boolean;
   /**
@@ -35,18 +36,15 @@ export interface JobExecutorOptions extends BackendOptions {
   readonly recover?: boolean;
 }
 
-/** What opening a store took over from a dead owner. */
-export interface RecoveryReport {
-  /** Jobs taken over, by the state they were in. */
-  readonly claimed: number;
-  /** Their ids. */
-  readonly jobs: readonly JobID[];
-  /**
-   * Jobs found but left in the store, unowned and queued: they wait for a job that is still active
-   * and that this executor does not run (another process runs it, or it was not asked for).
-   */
-  readonly left: readonly JobID[];
-}
+/**
+ * Options of {@link JobExecutor}: its own ({@link ExecutorOptions}), `backend` — a built-in
+ * backend's name (default `local`) or a {@link Backend} instance — and that backend's own typed
+ * options beside them (e.g. `maxCores` for `local`, `partition` for `slurm`).
+ */
+export type JobExecutorOptions =
+  | (ExecutorOptions & { readonly backend?: typeof DEFAULT_BACKEND } & BackendOptionsMap[typeof DEFAULT_BACKEND])
+  | { [K in BackendName]: ExecutorOptions & { readonly backend: K } & BackendOptionsMap[K] }[BackendName]
+  | (ExecutorOptions & { readonly backend: Backend });
 
 /** Options of {@link JobExecutor.submit}. */
 export interface SubmitOptions {
@@ -54,8 +52,10 @@ export interface SubmitOptions {
   readonly urgency?: number;
   /** Cancels the job when aborted (pending jobs never start; running ones are ended). */
   readonly signal?: AbortSignal;
-  /** Jobs that must complete first; if one ends otherwise, this job gets a `dependency` exception. */
+  /** Jobs that must complete first (`afterok`); if one ends otherwise, this job gets a `dependency` exception. */
   readonly dependsOn?: readonly (JobID | JobFuture | string)[];
+  /** Jobs that must end first, whatever their result (`afterany`). */
+  readonly dependsOnAny?: readonly (JobID | JobFuture | string)[];
 }
 
 /** Options of {@link JobExecutor.map}. */
@@ -86,6 +86,11 @@ export interface JobEventRecord {
 export interface JobExecutorEvents {
   /** Every event of every job. */
   event: [jobid: JobID, event: JobEvent];
+  /**
+   * A poll of a polling backend failed (e.g. the scheduler's controller is restarting). It is
+   * retried with backoff and never fails jobs; `consecutiveFailures` counts the failures in a row.
+   */
+  'poll-error': [error: unknown, consecutiveFailures: number];
 }
 
 /**
@@ -110,6 +115,7 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   private readonly ownsStore: boolean;
   private readonly owner: Owner | undefined;
   private readonly journal: StoreJournal | undefined;
+  private readonly takeover: StoreTakeover | undefined;
   /** What opening the store took over from a dead owner (empty without a store). */
   readonly recovered: RecoveryReport;
 
@@ -118,9 +124,11 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
     const storeOption = options.store;
     this.store = storeOption === undefined ? undefined : typeof storeOption === 'string' ? JobStore.open(storeOption) : storeOption;
     this.ownsStore = typeof storeOption === 'string';
-    const logDir = options.logDir ?? (typeof storeOption === 'string' ? path.join(path.dirname(path.resolve(storeOption)), '.jobf-logs') : undefined);
-    const backendOptions: BackendOptions = { ...options, ...(logDir !== undefined && { logDir }), ...(this.store && { persistent: true }) };
-    const backend = typeof options.backend === 'object' ? options.backend : createBackend(options.backend ?? 'local', backendOptions);
+    const logDir = options.logDir ?? (typeof storeOption === 'string' ? storeLogDir(storeOption) : undefined);
+    const backend =
+      typeof options.backend === 'object'
+        ? options.backend
+        : createBackend(options.backend ?? DEFAULT_BACKEND, { ...options, ...(logDir !== undefined && { logDir }), ...(this.store && { persistent: true }) });
     let journal: StoreJournal | undefined;
     if (this.store) {
       this.owner = currentOwner();
@@ -131,70 +139,9 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
     this.journal = journal;
     this.rejectOnFailure = options.rejectOnFailure ?? false;
     this.unregisterExit = onProcessExit(() => backend.terminateAllSync?.());
-    this.recovered = this.store && (options.recover ?? true) ? this.takeOver(false) : { claimed: 0, jobs: [], left: [] };
-  }
-
-  /**
-   * Takes over the store's active jobs whose owner is dead (and, with `unowned`, queued jobs nobody
-   * owns, as `jobf submit` leaves them), restoring each under its own id. Returns what was claimed.
-   */
-  private takeOver(unowned: boolean, only?: readonly JobID[]): RecoveryReport {
-    const store = this.store!;
-    const claimed = store.claimOrphans(this.owner!, isOwnerAlive, {
-      backend: this.backend.name,
-      includeUnowned: unowned,
-      ...(only && only.length > 0 && { ids: only }),
-    });
-    // A job that waits for an active job which is neither ours nor claimed here cannot run here:
-    // restoring that dependency would run it a second time. Such jobs go back to the queue.
-    const runnable = new Map(claimed.map((r) => [r.jobid.value, r]));
-    const left: JobID[] = [];
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const record of runnable.values()) {
-        if (record.tRun !== undefined || record.nativeId !== undefined) continue;
-        const blocked = record.dependencies.some((d) => {
-          if (runnable.has(d.jobid.value) || this.reactor.lookup(d.jobid) >= 0) return false;
-          const dep = store.get(d.jobid);
-          return dep !== undefined && dep.state !== 'INACTIVE';
-        });
-        if (blocked) {
-          runnable.delete(record.jobid.value);
-          store.setOwner(record.jobid, null);
-          left.push(record.jobid);
-          changed = true;
-        }
-      }
-    }
-    const jobs: JobID[] = [];
-    for (const record of runnable.values()) {
-      this.restoreRecord(record);
-      jobs.push(record.jobid);
-    }
-    return { claimed: jobs.length, jobs, left };
-  }
-
-  /** Restores one stored job (and, first, the finished jobs it depends on) into the reactor. */
-  private restoreRecord(record: JobRecord): JobRef {
-    const known = this.reactor.lookup(record.jobid);
-    if (known >= 0) return known;
-    const store = this.store!;
-    for (const dep of record.dependencies) {
-      if (this.reactor.lookup(dep.jobid) >= 0) continue;
-      const depRecord = store.get(dep.jobid);
-      if (depRecord) this.restoreRecord(depRecord);
-    }
-    const events = store.events(record.jobid, record.attemptSeq - 1).map(({ name, timestamp, context }) => ({ name, timestamp, ...(context && { context }) }) as JobEvent);
-    const known2 = (ids: JobID[]) => ids.filter((id) => this.reactor.lookup(id) >= 0);
-    return this.reactor.restore({
-      jobid: record.jobid,
-      spec: Jobspec.fromObject(record.spec),
-      urgency: record.urgency,
-      events,
-      ...(record.nativeId !== undefined && { nativeId: record.nativeId }),
-      dependsOn: known2(record.dependencies.filter((d) => d.kind === 'afterok').map((d) => d.jobid)),
-      dependsOnAny: known2(record.dependencies.filter((d) => d.kind === 'afterany').map((d) => d.jobid)),
-    });
+    this.reactor.onPollError((error, failures) => this.emit('poll-error', error, failures));
+    this.takeover = this.store && new StoreTakeover(this.store, this.reactor, this.owner!);
+    this.recovered = this.takeover && (options.recover ?? true) ? this.takeover.takeOver(false) : { claimed: 0, jobs: [], left: [] };
   }
 
   /**
@@ -202,9 +149,8 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
    * those in `ids`; dependencies and urgency are honoured. Needs a store. Returns their futures.
    */
   runQueued(ids?: readonly JobID[]): JobFuture[] {
-    const store = this.requireStore('runQueued');
-    void store;
-    const report = this.takeOver(true, ids);
+    this.requireStore('runQueued');
+    const report = this.takeover!.takeOver(true, ids);
     return report.jobs.map((id) => new JobFuture(this.reactor, this.reactor.lookup(id), undefined, this.rejectOnFailure));
   }
 
@@ -221,6 +167,11 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   private requireStore(what: string): JobStore {
     if (!this.store) throw new InvalidArgumentError('options.store', `${what}() needs an executor opened with a store`);
     return this.store;
+  }
+
+  /** The error of the backend's last poll, if it failed (undefined once a poll succeeds again). */
+  get lastPollError(): unknown {
+    return this.reactor.lastPollError;
   }
 
   /** The backend this executor drives. */
@@ -243,7 +194,11 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
       const jobspec = spec instanceof Jobspec ? spec : Jobspec.fromObject(spec);
       if (options.signal?.aborted) throw new InvalidArgumentError('options.signal', 'is already aborted');
       const dependsOn = options.dependsOn?.map((d, i) => this.refOf(d, `dependsOn[${i}]`));
-      job = this.reactor.submitRef(jobspec, dependsOn ? { ...(options.urgency !== undefined && { urgency: options.urgency }), dependsOn } : (options as { urgency?: number }));
+      const dependsOnAny = options.dependsOnAny?.map((d, i) => this.refOf(d, `dependsOnAny[${i}]`));
+      job = this.reactor.submitRef(
+        jobspec,
+        dependsOn || dependsOnAny ? { ...(options.urgency !== undefined && { urgency: options.urgency }), ...(dependsOn && { dependsOn }), ...(dependsOnAny && { dependsOnAny }) } : (options as { urgency?: number }),
+      );
     } catch (error) {
       return new JobFuture(this.reactor, -1, error, this.rejectOnFailure);
     }
@@ -264,20 +219,9 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   attach(jobid: JobID | string): JobFuture {
     const known = this.tryRef(jobid);
     if (known >= 0) return new JobFuture(this.reactor, known, undefined, this.rejectOnFailure);
-    const store = this.store;
-    const found = store ? this.storedRecord(jobid) : undefined;
-    // An active job is checked and claimed in one write transaction: two processes never both take it over.
-    const stored =
-      found === undefined || found.state === 'INACTIVE'
-        ? found
-        : store!.transaction(() => {
-            const rec = this.storedRecord(jobid);
-            if (rec === undefined || rec.state === 'INACTIVE') return rec;
-            if (rec.owner && !sameOwner(rec.owner, this.owner!) && isOwnerAlive(rec.owner)) throw new JobOwnedError(rec.jobid.f58, rec.owner);
-            store!.setOwner(rec.jobid, this.owner!);
-            return rec;
-          });
-    if (stored) return new JobFuture(this.reactor, this.restoreRecord(stored), undefined, this.rejectOnFailure);
+    const id = toJobID(jobid);
+    const stored = id && this.takeover?.claim(id);
+    if (stored !== undefined) return new JobFuture(this.reactor, stored, undefined, this.rejectOnFailure);
     if (typeof jobid === 'string' && this.backend.capabilities.adopt) {
       const placeholder = Jobspec.fromCommand([`attached:${jobid}`]);
       const job = this.reactor.adopt(jobid, placeholder);
@@ -454,11 +398,6 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
   /** Whether {@link shutdown} was called. */
   get isShutdown(): boolean {
     return this.shut;
-  }
-
-  private storedRecord(jobid: JobID | string): JobRecord | undefined {
-    const id = toJobID(jobid);
-    return id && this.store!.get(id);
   }
 
   private tryRef(jobid: JobID | JobFuture | string): JobRef {

@@ -10,15 +10,20 @@ export class PollLoop {
   private interval: number;
   private running = false;
   private stopped = false;
-  /** Consecutive failed polls (for diagnostics). */
+  /** Consecutive failed polls. */
   failures = 0;
   /** The last poll error, if the last poll failed. */
   lastError: unknown;
 
+  /**
+   * @param onError - Told of every failed poll (with the count of consecutive failures); the
+   *   jobs are never touched by it.
+   */
   constructor(
     private readonly bounds: PollInterval,
     private readonly pollOnce: () => Promise<boolean>,
     private readonly hasWork: () => boolean,
+    private readonly onError: (error: unknown, failures: number) => void = () => {},
   ) {
     this.interval = bounds.min;
   }
@@ -55,6 +60,7 @@ export class PollLoop {
       this.failures++;
       this.lastError = error;
       this.interval = Math.min(Math.max(this.interval, this.bounds.min) * 2, this.bounds.max);
+      this.onError(error, this.failures);
     } finally {
       this.running = false;
     }

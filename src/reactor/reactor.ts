@@ -80,6 +80,9 @@ export interface JobWatcher {
   onJobInactive?(job: JobRef): void;
 }
 
+/** Told of a failed poll: the error and how many polls in a row failed. */
+export type PollErrorListener = (error: unknown, consecutiveFailures: number) => void;
+
 /** Raw listener over handles, for the executor. @internal */
 export type RawEventListener = (job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined) => void;
 
@@ -131,6 +134,7 @@ export class Reactor implements BackendHost {
   private flushing = false;
   private readonly listeners: ReactorEventListener[] = [];
   private readonly rawListeners: RawEventListener[] = [];
+  private readonly pollErrorListeners: PollErrorListener[] = [];
 
   // submit batch
   private pendingSubmit: JobRef[] = [];
@@ -151,7 +155,14 @@ export class Reactor implements BackendHost {
       const poll = this.backend.poll.bind(this.backend);
       this.handedActive = new Set();
       const set = this.handedActive;
-      this.pollLoop = new PollLoop(this.backend.pollInterval ?? { min: 250, max: 5000 }, () => poll([...set]), () => set.size > 0);
+      this.pollLoop = new PollLoop(
+        this.backend.pollInterval ?? { min: 250, max: 5000 },
+        () => poll([...set]),
+        () => set.size > 0,
+        (error, failures) => {
+          for (const l of this.pollErrorListeners.slice()) l(error, failures);
+        },
+      );
     }
     this.backend.bind(this);
   }
@@ -661,6 +672,24 @@ export class Reactor implements BackendHost {
     const stop = () => this.unwatch(h, watcher);
     this.watch(h, watcher, true);
     return stop;
+  }
+
+  /**
+   * Adds a listener for failed polls of a polling backend (the scheduler did not answer). Polls
+   * are retried with backoff and never fail jobs; this only makes them visible. Returns a
+   * function that removes the listener.
+   */
+  onPollError(listener: PollErrorListener): () => void {
+    this.pollErrorListeners.push(listener);
+    return () => {
+      const i = this.pollErrorListeners.indexOf(listener);
+      if (i >= 0) this.pollErrorListeners.splice(i, 1);
+    };
+  }
+
+  /** The error of the last poll, if it failed (undefined once a poll succeeds again). */
+  get lastPollError(): unknown {
+    return this.pollLoop?.lastError;
   }
 
   /** Adds a global listener for every event of every job; returns a function that removes it. */

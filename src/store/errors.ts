@@ -41,21 +41,6 @@ export class StoreOpenError extends JobfuturesError {
   }
 }
 
-/** A job id is not in the store. */
-export class UnknownJobError extends JobfuturesError {
-  /** The id, in F58 (as users see it). */
-  readonly jobid: string;
-
-  /**
-   * @param jobid - The missing id, F58.
-   * @param detail - Optional context appended to the message, e.g. `(dependency of ƒ2x...)`.
-   */
-  constructor(jobid: string, detail?: string) {
-    super('ERR_UNKNOWN_JOB', `unknown job id ${jobid}${detail ? ` ${detail}` : ''}`);
-    this.jobid = jobid;
-  }
-}
-
 /** A job with this id is already in the store. Nothing was written. */
 export class DuplicateJobError extends JobfuturesError {
   /** The id, in F58. */

@@ -3,7 +3,7 @@
  * outlives the process that submitted it.
  */
 export { JobStore, type JobStoreOptions } from './store.js';
-export { StoreFormatError, StoreOpenError, UnknownJobError, DuplicateJobError } from './errors.js';
+export { StoreFormatError, StoreOpenError, DuplicateJobError } from './errors.js';
 export { applyEvent, deriveState, initialState, type DerivedState } from './derive.js';
 export { currentOwner, isOwnerAlive, sameOwner } from './owner.js';
 export { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';

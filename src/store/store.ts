@@ -10,7 +10,8 @@ import { InvalidArgumentError } from '../util/errors.js';
 import type { JobID } from '../ids/index.js';
 import { applyEvent, initialState, type DerivedState } from './derive.js';
 import { DEPENDENCY_KINDS, JOB_STATES, checkUrgency } from '../core/lifecycle.js';
-import { DuplicateJobError, StoreOpenError, UnknownJobError } from './errors.js';
+import { DuplicateJobError, StoreOpenError } from './errors.js';
+import { UnknownJobError } from '../core/errors.js';
 import { encodeOwner, decodeOwner, isOwnerAlive } from './owner.js';
 import {
   derivedOf,

@@ -343,6 +343,28 @@ export function describeBackendBehaviour(target: BehaviourTarget): void {
       expect(late.exception?.type).toBe('dependency');
     });
 
+    it('runs an afterany dependant after its dependency failed; an afterok one never starts', async () => {
+      const ex = make();
+      const dir = tempDir();
+      const ended = path.join(dir, 'ended');
+      const first = ex.submit(Jobspec.fromCommand(['sh', '-c', 'while [ ! -e "$1" ]; do sleep 0.05; done; date +%s.%N > "$2"; exit 3', 'sh', path.join(dir, 'go'), ended], { environment: env() }));
+      const mark = path.join(dir, 'after-any');
+      const anyDep = ex.submit(Jobspec.fromCommand(['sh', '-c', 'date +%s.%N > "$1"', 'sh', mark], { environment: env() }), { dependsOnAny: [first] });
+      const okDep = ex.submit(Jobspec.fromCommand(['touch', path.join(dir, 'after-ok')], { environment: env() }), { dependsOn: [first] });
+      const both = ex.submit(Jobspec.fromCommand(['true'], { environment: env() }), { dependsOnAny: [first], dependsOn: [anyDep] });
+      await waitFor(() => anyDep.state === 'DEPEND' || anyDep.state === 'SCHED', 10_000, 'the dependant to be pending');
+      expect(existsSync(mark)).toBe(false);
+      writeFileSync(path.join(dir, 'go'), '');
+      const [r1, rAny, rOk, rBoth] = await Promise.all([first, anyDep, okDep, both]);
+      expect([r1.result, r1.returncode]).toEqual(['FAILED', 3]);
+      expect(rAny.result).toBe('COMPLETED');
+      // it ran after the dependency ended, by the jobs' own clocks
+      expect(Number(readFileSync(mark, 'utf8'))).toBeGreaterThan(Number(readFileSync(ended, 'utf8')));
+      expect(rOk.result).not.toBe('COMPLETED');
+      expect(existsSync(path.join(dir, 'after-ok'))).toBe(false);
+      expect(rBoth.result).toBe('COMPLETED');
+    });
+
     it('rejects an unknown dependency with a typed error', async () => {
       const ex = make();
       await expect(ex.submit(Jobspec.fromCommand(['true']), { dependsOn: ['ƒ2ZZZZZZZZZ'] })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_JOB', argument: 'dependsOn[0]' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { UsageError, commaList, helpText, parseArgs, positiveInt, type CommandSpec } from '../../src/cli/args.js';
-import { ArrayRangeError, MAX_ARRAY_TASKS, parseArrayRange } from '../../src/cli/ranges.js';
+import { UsageError, commaList, helpText, parseArgs, positiveInt, type CommandSpec } from '../../src/cli/shared/args.js';
+import { ArrayRangeError, MAX_ARRAY_TASKS, parseArrayRange } from '../../src/cli/shared/ranges.js';
 
 const submit: CommandSpec = {
   name: 'submit',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { commandOf, formatAge, renderTable, shellQuote } from '../../src/cli/format.js';
+import { commandOf, formatAge, renderTable, shellQuote } from '../../src/cli/shared/format.js';
 
 describe('format', () => {
   it('ages', () => {

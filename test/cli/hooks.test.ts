@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CliHooks } from '../../src/cli/hooks.js';
+import type { CliHooks } from '../../src/cli/shared/hooks.js';
 import { runCli } from '../../src/cli/run.js';
 import type { JobID } from '../../src/ids/index.js';
 import { JobStore } from '../../src/store/index.js';
@@ -19,7 +19,7 @@ let n = 0;
 beforeAll(() => ({ dir: root, cleanup } = tempDir('jobf-hooks-')));
 afterAll(() => cleanup());
 
-async function cli(argv: string[], cwd: string, hooks: CliHooks = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(argv: string[], cwd: string, hooks: Partial<CliHooks> = {}): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -41,7 +41,7 @@ describe('hooks', () => {
     const cwd = workdir();
     const a = (await cli(['submit', 'true'], cwd)).out.trim();
     const calls: unknown[] = [];
-    const hooks: CliHooks = {
+    const hooks: Partial<CliHooks> = {
       execute: async (ctx, args) => (calls.push(['execute', args.parallel, args.ids.map(String), ctx.dbPath]), 0),
       wait: async (_ctx, args) => (calls.push(['wait', args.ids.map(String)]), 1),
       stop: async (_ctx, args) => (calls.push(['stop', args.ids.length]), 0),
@@ -56,12 +56,13 @@ describe('hooks', () => {
     ]);
   });
 
-  it('submitSlurm gets the stored jobs (backend slurm, NEW) and the open store', async () => {
+  it('submitNow gets the stored jobs of a backend that submits at once (slurm, NEW) and the open store', async () => {
     const cwd = workdir();
     let seen: { ids: string[]; backends: string[]; states: string[] } | undefined;
-    const hooks: CliHooks = {
-      submitSlurm: async (_ctx, { store, ids }) => {
+    const hooks: Partial<CliHooks> = {
+      submitNow: async (_ctx, { store, backend, ids }) => {
         const recs = ids.map((id) => store.get(id)!);
+        expect(backend).toBe('slurm');
         seen = { ids: ids.map(String), backends: recs.map((r) => r.backend), states: recs.map((r) => r.state) };
         ids.forEach((id, i) => store.setNativeId(id, String(100 + i)));
       },
@@ -76,9 +77,9 @@ describe('hooks', () => {
     store.close();
   });
 
-  it('resubmit of a finished Slurm job needs submitSlurm, and hands it the requeued job', async () => {
+  it('resubmit of a finished Slurm job hands the requeued job to submitNow', async () => {
     const cwd = workdir();
-    const hooks: CliHooks = { submitSlurm: async () => undefined };
+    const hooks: Partial<CliHooks> = { submitNow: async () => undefined };
     const id = (await cli(['--backend', 'slurm', 'submit', 'true'], cwd, hooks)).out.trim();
     const db = join(cwd, 'jobs.db');
     const store = JobStore.open(db);
@@ -87,11 +88,9 @@ describe('hooks', () => {
     store.appendEvent(jobid, 'clean', 2);
     store.close();
 
-    const without = await cli(['resubmit'], cwd);
-    expect(without).toEqual({ code: 2, out: '', err: 'jobf: resubmitting Slurm jobs is not available yet (the executor is not wired in)\n' });
     let handed: string[] = [];
     const r = await cli(['resubmit', '--failed-only'], cwd, {
-      submitSlurm: async (_ctx, { store: s, ids }) => {
+      submitNow: async (_ctx, { store: s, ids }) => {
         handed = ids.map((x) => `${String(x)} ${s.get(x)!.state} ${s.get(x)!.attempt}`);
       },
     });
@@ -109,7 +108,7 @@ describe('hooks', () => {
     store.appendEvents(['validate', 'depend', 'priority', 'alloc', 'start'].map((name) => ({ jobid, name, timestamp: 1 })));
     store.close();
     const stopped: string[] = [];
-    const hooks: CliHooks = {
+    const hooks: Partial<CliHooks> = {
       stop: async (ctx, { ids }) => {
         const s = ctx.openStore('write');
         for (const x of ids) {

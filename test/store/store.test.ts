@@ -2,11 +2,11 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { UnknownJobError } from '../../src/core/errors.js';
 import { JobID } from '../../src/ids/index.js';
 import {
   DuplicateJobError,
   JobStore,
-  UnknownJobError,
   currentOwner,
   type Owner,
 } from '../../src/store/index.js';

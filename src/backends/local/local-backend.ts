@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../core/backend.js';
-import { UnsatisfiableRequestError } from '../../executor/errors.js';
+import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
 import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';

@@ -7,7 +7,7 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
-import { UnsatisfiableRequestError } from '../../executor/errors.js';
+import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { SlurmCommands } from './commands.js';
 import { SlurmCommandError, firstLine, lastLine } from './errors.js';

@@ -5,8 +5,8 @@
 import { rmSync } from 'node:fs';
 
 import { isOwnerAlive, type JobRecord } from '../../store/index.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
-import { FILTER_OPTIONS, JobActiveError, NotAvailableError, filterFrom, parseIds, selectJobs, type CommandContext } from '../context.js';
+import type { CommandSpec, ParsedArgs } from '../shared/args.js';
+import { FILTER_OPTIONS, JobActiveError, filterFrom, parseIds, selectJobs, type CommandContext } from '../shared/context.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {
@@ -42,12 +42,6 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
   try {
     const running = selectJobs(store, filter, ids).filter(mayBeRunning);
     if (running.length > 0) {
-      if (ctx.hooks.stop === undefined) {
-        const first = running[0]!;
-        throw new NotAvailableError(
-          `deleting job ${first.jobid.f58} (state ${first.state}${running.length > 1 ? `, and ${running.length - 1} more that may be running` : ''}) needs "jobf stop", which`,
-        );
-      }
       await ctx.hooks.stop(ctx, { ids: running.map((r) => r.jobid) });
     }
     // Checked again inside the write transaction: nobody can claim a job between check and delete.

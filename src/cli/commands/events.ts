@@ -3,10 +3,11 @@
  * events (polling the store) until the job is INACTIVE.
  */
 import type { JobID } from '../../ids/index.js';
-import { UnknownJobError, type JobStore, type StoredEvent } from '../../store/index.js';
-import { positiveInt, type CommandSpec, type ParsedArgs } from '../args.js';
-import { parseIds, requireJobs, type CommandContext } from '../context.js';
-import { eventJSONLine } from '../format.js';
+import { type JobStore, type StoredEvent } from '../../store/index.js';
+import { UnknownJobError } from '../../core/errors.js';
+import { positiveInt, type CommandSpec, type ParsedArgs } from '../shared/args.js';
+import { parseIds, requireJobs, type CommandContext } from '../shared/context.js';
+import { eventJSONLine } from '../shared/format.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {

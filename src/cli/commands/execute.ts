@@ -19,11 +19,12 @@ import type { JobFuture } from '../../executor/future.js';
 import type { JobResultName } from '../../core/types.js';
 import { currentOwner, sameOwner, type JobRecord, type JobStore } from '../../store/index.js';
 import { ACTIVE_STATES } from '../../core/lifecycle.js';
-import { UsageError } from '../args.js';
-import type { CommandContext } from '../context.js';
-import { localExecutor, ownerGone } from '../executors.js';
-import type { ExecuteArgs } from '../hooks.js';
-import { Progress, RESULT_ORDER } from '../progress.js';
+import { UsageError } from '../shared/args.js';
+import type { CommandContext } from '../shared/context.js';
+import { ownerGone, storeExecutor } from '../shared/executors.js';
+import { backendPlugin } from '../../backends/registry.js';
+import type { ExecuteArgs } from '../shared/hooks.js';
+import { Progress, RESULT_ORDER } from '../shared/progress.js';
 
 /** How often the store is checked for `jobf stop` requests, in ms. */
 const STOP_CHECK_MS = 250;
@@ -64,8 +65,9 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
   const todo: JobRecord[] = [];
   const held: JobRecord[] = [];
   for (const rec of pool) {
-    if (rec.backend !== 'local') {
-      if (ids.length > 0) notes.push(`job ${rec.jobid.f58} is a ${rec.backend} job: "jobf execute" runs local jobs only`);
+    // Jobs of schedulers went to them at submit; the others wait in the store for this command.
+    if (backendPlugin(rec.backend).submitsAtOnce || (todo.length > 0 && rec.backend !== todo[0]!.backend)) {
+      if (ids.length > 0) notes.push(`job ${rec.jobid.f58} is a ${rec.backend} job: "jobf execute" runs jobs queued in the store only`);
       continue;
     }
     if (!ownerGone(rec)) {
@@ -91,7 +93,7 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
     return 0;
   }
 
-  const ex = localExecutor(ctx, store, { maxCores: parallel });
+  const ex = storeExecutor(ctx, store, todo[0]!.backend, { maxCores: parallel });
   const futures = ex.runQueued(todo.map((r) => r.jobid));
   const byId = new Map<bigint, JobFuture>(futures.map((f) => [f.id!.value, f]));
   const records = new Map(todo.map((r) => [r.jobid.value, r]));

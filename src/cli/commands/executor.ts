@@ -1,12 +1,11 @@
 /**
  * `jobf execute`, `jobf wait` and `jobf stop`: parsed and checked here, run by the executor's
- * functions in {@link CliHooks}. Until those are wired in they fail with "not available yet"
- * (exit code 2) before touching anything.
+ * functions in {@link CliHooks}.
  */
 import { availableParallelism } from 'node:os';
 
-import { positiveInt, type CommandSpec, type ParsedArgs } from '../args.js';
-import { NotAvailableError, parseIds, requireJobs, type CommandContext } from '../context.js';
+import { positiveInt, type CommandSpec, type ParsedArgs } from '../shared/args.js';
+import { parseIds, requireJobs, type CommandContext } from '../shared/context.js';
 
 /** `jobf execute`. */
 export const executeSpec: CommandSpec = {
@@ -52,20 +51,17 @@ function knownIds(ctx: CommandContext, args: ParsedArgs): ReturnType<typeof pars
 export async function runExecute(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const parallel = args.value('parallel') === undefined ? availableParallelism() : positiveInt('--parallel', args.value('parallel')!);
   const ids = knownIds(ctx, args);
-  if (ctx.hooks.execute === undefined) throw new NotAvailableError('"jobf execute"');
   return ctx.hooks.execute(ctx, { parallel, ids });
 }
 
 /** Runs `jobf wait`. */
 export async function runWait(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const ids = knownIds(ctx, args);
-  if (ctx.hooks.wait === undefined) throw new NotAvailableError('"jobf wait"');
   return ctx.hooks.wait(ctx, { ids });
 }
 
 /** Runs `jobf stop`. */
 export async function runStop(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const ids = knownIds(ctx, args);
-  if (ctx.hooks.stop === undefined) throw new NotAvailableError('"jobf stop"');
   return ctx.hooks.stop(ctx, { ids });
 }

@@ -1,8 +1,8 @@
 /**
  * The table of `jobf` commands: each one's spec (for parsing and help) and the function that runs it.
  */
-import type { CommandSpec, ParsedArgs } from '../args.js';
-import type { CommandContext } from '../context.js';
+import type { CommandSpec, ParsedArgs } from '../shared/args.js';
+import type { CommandContext } from '../shared/context.js';
 import * as del from './delete.js';
 import * as events from './events.js';
 import * as executor from './executor.js';

@@ -1,9 +1,9 @@
 /**
  * `jobf list`: the jobs in the store, as a table or JSON.
  */
-import { FILTER_OPTIONS, filterFrom, parseIds, selectJobs, type CommandContext } from '../context.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
-import { commandOf, formatAge, jobJSON, renderTable, resultText, shellQuote, stateText } from '../format.js';
+import { FILTER_OPTIONS, filterFrom, parseIds, selectJobs, type CommandContext } from '../shared/context.js';
+import type { CommandSpec, ParsedArgs } from '../shared/args.js';
+import { commandOf, formatAge, jobJSON, renderTable, resultText, shellQuote, stateText } from '../shared/format.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {

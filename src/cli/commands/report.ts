@@ -5,9 +5,9 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 
 import type { JobRecord } from '../../store/index.js';
-import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
-import { FILTER_OPTIONS, filterFrom, parseIds, selectJobs, type CommandContext } from '../context.js';
-import { resultText } from '../format.js';
+import { UsageError, type CommandSpec, type ParsedArgs } from '../shared/args.js';
+import { FILTER_OPTIONS, filterFrom, parseIds, selectJobs, type CommandContext } from '../shared/context.js';
+import { resultText } from '../shared/format.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {

@@ -1,19 +1,19 @@
 /**
  * `jobf resubmit`: puts finished jobs back in the queue with the same id and spec (a new attempt;
- * the old events are kept). Local jobs then wait for `jobf execute`; Slurm jobs are submitted again
- * by the `submitSlurm` hook.
+ * the old events are kept). Jobs of queued backends (local) then wait for `jobf execute`; those of
+ * backends that submit at once (schedulers) are submitted again by the `submitNow` hook.
  */
+import { backendPlugin } from '../../backends/registry.js';
 import type { JobRecord } from '../../store/index.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
+import type { CommandSpec, ParsedArgs } from '../shared/args.js';
 import {
   FILTER_OPTIONS,
   JobActiveError,
-  NotAvailableError,
   filterFrom,
   parseIds,
   selectJobs,
   type CommandContext,
-} from '../context.js';
+} from '../shared/context.js';
 import { removeLogs } from './delete.js';
 
 /** The command's spec. */
@@ -45,9 +45,6 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       }
       return jobs.filter((r) => r.state === 'INACTIVE' && (!failedOnly || r.result !== 'COMPLETED'));
     };
-    if (choose().some((r) => r.backend === 'slurm') && ctx.hooks.submitSlurm === undefined) {
-      throw new NotAvailableError('resubmitting Slurm jobs');
-    }
     const requeued = store.transaction(() =>
       choose().map((rec) => {
         // Under the write lock nobody can start the job again before its old logs are gone.
@@ -55,8 +52,11 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
         return store.requeue(rec.jobid);
       }),
     );
-    const slurm = requeued.filter((r) => r.backend === 'slurm').map((r) => r.jobid);
-    if (slurm.length > 0) await ctx.hooks.submitSlurm!(ctx, { store, ids: slurm });
+    // Jobs of backends that submit at once go to them again now; the others wait for `jobf execute`.
+    for (const backend of new Set(requeued.map((r) => r.backend))) {
+      if (!backendPlugin(backend).submitsAtOnce) continue;
+      await ctx.hooks.submitNow(ctx, { store, backend, ids: requeued.filter((r) => r.backend === backend).map((r) => r.jobid) });
+    }
     const out = requeued.map((r) => r.jobid.f58);
     if (ctx.json) ctx.io.out(JSON.stringify(out) + '\n');
     else if (out.length === 0) ctx.io.err(`jobf: no jobs to resubmit${failedOnly ? ' (--failed-only: none failed)' : ' (only finished jobs are resubmitted)'}\n`);

@@ -4,9 +4,9 @@
 import { stringify as toYaml } from 'yaml';
 
 import type { JobRecord, StoredEvent } from '../../store/index.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
-import { parseIds, requireJobs, type CommandContext } from '../context.js';
-import { commandOf, eventJSONLine, formatAge, formatTime, jobJSON, shellQuote, stateText } from '../format.js';
+import type { CommandSpec, ParsedArgs } from '../shared/args.js';
+import { parseIds, requireJobs, type CommandContext } from '../shared/context.js';
+import { commandOf, eventJSONLine, formatAge, formatTime, jobJSON, shellQuote, stateText } from '../shared/format.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {

@@ -9,19 +9,19 @@
  * - a job whose owner died (or a Slurm job nobody follows): taken over here through an executor on
  *   the store, then canceled by it (running processes are ended, Slurm jobs `scancel`ed);
  * - a job run by a live process: a `cancel` exception is appended to the store, which a running
- *   `jobf execute` acts on (it cancels the job itself); a local job still running a second later
- *   gets SIGTERM on its process group, and a Slurm job is `scancel`ed, so that jobs of other
- *   programs end too. The owner records how they ended.
+ *   `jobf execute` acts on (it cancels the job itself); its backend's plug-in also signals it
+ *   (`signalStored`: a local job still running a second later gets SIGTERM on its process group, a
+ *   scheduler's job is canceled there at once), so that jobs of other programs end too. The owner
+ *   records how they ended.
  */
-import { execa } from 'execa';
-
 import type { JobID } from '../../ids/index.js';
 import { type JobRecord, type JobStore } from '../../store/index.js';
 import { ACTIVE_STATES } from '../../core/lifecycle.js';
-import type { CommandContext } from '../context.js';
-import { Followers, isJobProcess, needsFollower, ownerGone, pollUntil } from '../executors.js';
-import type { JobsArgs } from '../hooks.js';
-import { defaultLogDir } from './submit.js';
+import type { CommandContext } from '../shared/context.js';
+import { needsFollower, ownerGone, pollUntil, storeFollowers, storedJobView } from '../shared/executors.js';
+import { backendPlugin } from '../../backends/registry.js';
+import { storeLogDir } from '../../durable/log-dir.js';
+import type { JobsArgs } from '../shared/hooks.js';
 
 const NOTE = 'canceled by jobf stop';
 
@@ -76,8 +76,8 @@ function requestCancel(store: JobStore, jobid: JobID): void {
 
 async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): Promise<number> {
   const targets: JobID[] = ids.length > 0 ? [...ids] : store.list({ state: ACTIVE_STATES }).map((r) => r.jobid);
-  const followers = new Followers(ctx, store);
-  const logDir = defaultLogDir(ctx.dbPath);
+  const followers = storeFollowers(ctx, store);
+  const logDir = storeLogDir(ctx.dbPath);
   const onAbort = (): void => void followers.close();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -85,14 +85,14 @@ async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): 
   const taken = new Set<bigint>();
   const requested = new Map<bigint, number>();
   const signaled = new Set<bigint>();
-  const scancels: Promise<unknown>[] = [];
+  const signals: Promise<unknown>[] = [];
   const t0 = Date.now();
   let noted = false;
 
   const handle = (rec: JobRecord): boolean => {
     const v = rec.jobid.value;
     if (taken.has(v)) return false;
-    if (rec.backend === 'local' && ownerGone(rec) && !needsFollower(rec, logDir)) {
+    if (ownerGone(rec) && !needsFollower(rec, logDir)) {
       return cancelInStore(store, rec.jobid);
     }
     if (ownerGone(rec)) {
@@ -109,21 +109,12 @@ async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): 
       changed = true;
     }
     if (rec.nativeId !== undefined && !signaled.has(v)) {
-      if (rec.backend === 'local') {
-        const pid = Number(rec.nativeId);
-        const graceOver = Date.now() - requested.get(v)! >= OWNER_GRACE_MS;
-        if (graceOver && (rec.state === 'RUN' || rec.state === 'CLEANUP') && pid > 0 && isJobProcess(pid, rec.jobid.f58)) {
-          signaled.add(v);
-          try {
-            process.kill(-pid, 'SIGTERM');
-          } catch {
-            // ended meanwhile
-          }
-          changed = true;
-        }
-      } else if (rec.backend === 'slurm') {
+      const plugin = backendPlugin(rec.backend);
+      // A scheduler's job is ended there at once; a local process gets a grace period first.
+      const graceOver = plugin.submitsAtOnce || (Date.now() - requested.get(v)! >= OWNER_GRACE_MS && (rec.state === 'RUN' || rec.state === 'CLEANUP'));
+      if (graceOver) {
         signaled.add(v);
-        scancels.push(execa('scancel', [rec.nativeId], { reject: false }).catch(() => undefined));
+        signals.push(plugin.signalStored(storedJobView(rec), 'SIGTERM', { logDir }).catch(() => false));
         changed = true;
       }
     }
@@ -155,7 +146,7 @@ async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): 
     if (!finished) return 130;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await Promise.all(scancels);
+    await Promise.all(signals);
     await followers.close();
   }
   return 0;

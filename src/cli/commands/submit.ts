@@ -1,22 +1,28 @@
 /**
- * `jobf submit`: writes new jobs to the store. Local jobs wait there, queued, for `jobf execute`
- * (as with `jman --local`); Slurm jobs are handed to Slurm at once by the `submitSlurm` hook.
+ * `jobf submit`: writes new jobs to the store. Jobs of a queued backend (local) wait there for
+ * `jobf execute` (as with `jman --local`); those of a backend that submits at once (a scheduler)
+ * are handed to it by the `submitNow` hook.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 import { InvalidArgumentError } from '../../util/errors.js';
 import { FluidGenerator, type JobID } from '../../ids/index.js';
 import type { FromCommandOptions, Jobspec } from '../../jobspec/index.js';
-import { UnknownJobError, type NewDependency, type NewJob } from '../../store/index.js';
-import { UsageError, commaList, positiveInt, type CommandSpec, type ParsedArgs } from '../args.js';
-import { NotAvailableError, parseIds, type CommandContext } from '../context.js';
-import { parseArrayRange } from '../ranges.js';
+import type { NewDependency } from '../../store/index.js';
+import { backendPlugin } from '../../backends/registry.js';
+import { URGENCY } from '../../core/lifecycle.js';
+import { enqueue, type EnqueueRequest } from '../../durable/enqueue.js';
+import { storeLogDir } from '../../durable/log-dir.js';
+import { UnknownJobError } from '../../core/errors.js';
+import { UsageError, commaList, positiveInt, type CommandSpec, type ParsedArgs } from '../shared/args.js';
+import { parseIds, type CommandContext } from '../shared/context.js';
+import { parseArrayRange } from '../shared/ranges.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {
   name: 'submit',
-  summary: 'store a new job (local: queued for "jobf execute"; slurm: submitted now) and print its id',
+  summary: 'store a new job (local: queued for "jobf execute"; a scheduler: submitted now) and print its id',
   synopsis: '[--] CMD [ARGS...]',
   operands: 'command',
   options: [
@@ -36,11 +42,6 @@ export const spec: CommandSpec = {
 
 /** Environment variables an array task gets, all set to its index. */
 export const ARRAY_INDEX_VARIABLES = ['JOBFUTURES_ARRAY_INDEX', 'SLURM_ARRAY_TASK_ID', 'SGE_TASK_ID'] as const;
-
-/** The default log directory: `.jobf-logs` next to the store. */
-export function defaultLogDir(dbPath: string): string {
-  return join(dirname(dbPath), '.jobf-logs');
-}
 
 /** A job name made safe for a file name. */
 function fileSafe(name: string): string {
@@ -120,13 +121,11 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
     // not there
   }
   if (!isDir) throw new UsageError(`--cwd ${cwd}: no such directory`);
-  const logDir = args.value('log-dir') === undefined ? defaultLogDir(ctx.dbPath) : resolve(ctx.cwd, args.value('log-dir')!);
+  const logDir = args.value('log-dir') === undefined ? storeLogDir(ctx.dbPath) : resolve(ctx.cwd, args.value('log-dir')!);
   const name = args.value('name') ?? basename(command[0]!);
   if (name === '') throw new UsageError('--name must not be empty');
-  const urgency = args.flag('hold') ? 0 : 16;
-  if (ctx.backend === 'slurm' && ctx.hooks.submitSlurm === undefined) {
-    throw new NotAvailableError('"jobf submit --backend slurm"');
-  }
+  const urgency = args.flag('hold') ? URGENCY.HOLD : URGENCY.DEFAULT;
+  const plugin = backendPlugin(ctx.backend, '--backend');
 
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) baseEnv[k] = v;
@@ -135,8 +134,7 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
   const JobspecClass = await loadJobspec();
   const gen = new FluidGenerator();
   const t = Date.now() / 1000;
-  const submitContext = { urgency, userid: process.getuid?.() ?? 0, flags: 0, version: 1 };
-  const jobs: NewJob[] = [];
+  const jobs: EnqueueRequest[] = [];
   let arrayId: JobID | undefined;
   for (const index of indexes ?? [undefined]) {
     const jobid = gen.next();
@@ -161,18 +159,13 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
     });
     jobs.push({
       jobid,
-      name,
+      spec: jobspec,
       backend: ctx.backend,
-      spec: jobspec.toJSON(),
       urgency,
       dependencies: deps,
-      stdout,
-      stderr,
       logDir,
-      cwd,
-      ...(index === undefined ? {} : { arrayId: arrayId!, arrayIndex: index }),
+      ...(index !== undefined && { array: { id: arrayId!, index } }),
       submittedAt: t,
-      events: [{ name: 'submit', timestamp: t, context: submitContext }],
     });
   }
 
@@ -187,10 +180,10 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
         throw new UnknownJobError(String(dep.jobid), `(given to --${dep.kind === 'afterok' ? 'after' : 'after-any'})`);
       }
     }
-    store.insertJobs(jobs);
+    enqueue(store, jobs);
     mkdirSync(logDir, { recursive: true });
-    const ids = jobs.map((j) => j.jobid as JobID);
-    if (ctx.backend === 'slurm') await ctx.hooks.submitSlurm!(ctx, { store, ids });
+    const ids = jobs.map((j) => j.jobid);
+    if (plugin.submitsAtOnce) await ctx.hooks.submitNow(ctx, { store, backend: ctx.backend, ids });
     ctx.io.out(ctx.json ? JSON.stringify(ids.map((id) => id.f58)) + '\n' : ids.map((id) => id.f58 + '\n').join(''));
   } finally {
     store.close();

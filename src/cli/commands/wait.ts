@@ -10,11 +10,12 @@
 import { JobID } from '../../ids/index.js';
 import { type JobRecord, type JobStore } from '../../store/index.js';
 import { ACTIVE_STATES } from '../../core/lifecycle.js';
-import type { CommandContext } from '../context.js';
-import { jobJSON } from '../format.js';
-import { Followers, needsFollower, ownerGone, pollUntil, resultLine } from '../executors.js';
-import type { JobsArgs } from '../hooks.js';
-import { defaultLogDir } from './submit.js';
+import type { CommandContext } from '../shared/context.js';
+import { jobJSON } from '../shared/format.js';
+import { needsFollower, ownerGone, pollUntil, resultLine, storeFollowers } from '../shared/executors.js';
+import { backendPlugin } from '../../backends/registry.js';
+import { storeLogDir } from '../../durable/log-dir.js';
+import type { JobsArgs } from '../shared/hooks.js';
 
 /** Runs the `wait` hook. */
 export async function wait(ctx: CommandContext, args: JobsArgs): Promise<number> {
@@ -28,8 +29,8 @@ export async function wait(ctx: CommandContext, args: JobsArgs): Promise<number>
 
 async function waitOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): Promise<number> {
   const targets: JobID[] = ids.length > 0 ? [...ids] : store.list({ state: ACTIVE_STATES }).map((r) => r.jobid);
-  const followers = new Followers(ctx, store);
-  const logDir = defaultLogDir(ctx.dbPath);
+  const followers = storeFollowers(ctx, store);
+  const logDir = storeLogDir(ctx.dbPath);
   // Ctrl-C: let go of followed jobs at once (before the exit-time cleanup could end them).
   const onAbort = (): void => void followers.close();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -59,7 +60,7 @@ async function waitOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): 
             followed.add(id.value);
             changed = true;
           }
-        } else if (rec.backend === 'local' && ownerGone(rec) && !followed.has(id.value)) {
+        } else if (!backendPlugin(rec.backend).submitsAtOnce && ownerGone(rec) && !followed.has(id.value)) {
           queued.push(rec);
         }
       }

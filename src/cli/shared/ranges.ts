@@ -6,7 +6,7 @@
  * {@link MAX_ARRAY_TASKS} in all, each once. Note that a single number is one index, as in Slurm
  * (`--array 5` is task 5), not a count as in gridtk's `jman -t 5` (which means 1-5).
  */
-import { JobfuturesError } from '../util/errors.js';
+import { JobfuturesError } from '../../util/errors.js';
 
 /** Largest array index: 2^31 - 1. */
 export const MAX_ARRAY_INDEX = 2 ** 31 - 1;

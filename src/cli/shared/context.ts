@@ -4,12 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 
-import { JobfuturesError } from '../util/errors.js';
-import { JobID } from '../ids/index.js';
-import type { JobResultName, JobState } from '../core/types.js';
-import { JobStore, type JobFilter, type JobRecord } from '../store/index.js';
-import { JOB_RESULTS, JOB_STATES } from '../core/lifecycle.js';
-import { UnknownJobError } from '../core/errors.js';
+import { JobfuturesError } from '../../util/errors.js';
+import { JobID } from '../../ids/index.js';
+import type { JobResultName, JobState } from '../../core/types.js';
+import { JobStore, type JobFilter, type JobRecord } from '../../store/index.js';
+import { JOB_RESULTS, JOB_STATES } from '../../core/lifecycle.js';
+import { UnknownJobError } from '../../core/errors.js';
 import { UsageError, commaList, type BackendName, type ParsedArgs } from './args.js';
 import type { CliHooks } from './hooks.js';
 
@@ -64,14 +64,6 @@ export function openStoreAt(dbPath: string, mode: StoreMode): JobStore {
     throw new UsageError(`no job store at ${dbPath} (give --db PATH or set JOBF_DB)`);
   }
   return JobStore.open(dbPath, { readonly: mode === 'read' });
-}
-
-/** A command needs a function of the executor that is not wired in yet. Exit code 2. */
-export class NotAvailableError extends JobfuturesError {
-  /** @param what - What is missing, e.g. `"jobf execute"`. */
-  constructor(what: string) {
-    super('ERR_NOT_AVAILABLE', `${what} is not available yet (the executor is not wired in)`);
-  }
 }
 
 /** A job is active (or may be running) where the command needs it finished. Exit code 2. */

@@ -3,7 +3,7 @@
  * bar and the counts, jobs that did not complete printed above it; otherwise one plain line per
  * job that ends. Both end with {@link Progress.summary}.
  */
-import type { JobResultName } from '../core/types.js';
+import type { JobResultName } from '../../core/types.js';
 import type { CliIO } from './context.js';
 
 /** How one job ended, as the display needs it. */

@@ -1,7 +1,7 @@
 /**
  * Output helpers of `jobf`: tables, ages, shell quoting, and the JSON shape of a job.
  */
-import type { JobRecord, StoredEvent } from '../store/index.js';
+import type { JobRecord, StoredEvent } from '../../store/index.js';
 
 /**
  * A short age: `42s`, `5m`, `3h`, `12d` (whole units, rounded down; `0s` for negative ages, which a

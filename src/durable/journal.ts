@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { JobRef, Reactor, ReactorJournal } from '../reactor/reactor.js';
 import { E } from '../reactor/events.js';
 import { DEPENDENCY_KINDS } from '../core/lifecycle.js';
-import type { JobEventInput, JobStore, NewDependency, Owner } from '../store/index.js';
+import type { JobEventInput, JobStore, Owner } from '../store/index.js';
+import { enqueue } from './enqueue.js';
 
 /**
  * Records a reactor's jobs and events in a {@link JobStore} as they happen. A job row is written
@@ -29,23 +29,19 @@ export class StoreJournal implements ReactorJournal {
 
   created(job: JobRef): void {
     const reactor = this.reactor;
-    const spec = reactor.spec(job);
-    const dependencies: NewDependency[] = [
-      ...DEPENDENCY_KINDS.flatMap((kind) => reactor.dependencies(job, kind).map((d) => ({ jobid: reactor.jobid(d), kind }))),
-    ];
     this.flush();
     const logDir = this.logDir();
-    this.store.insertJob({
-      jobid: reactor.jobid(job),
-      name: spec.name ?? path.basename(spec.command[0] ?? 'job'),
-      backend: this.backendName,
-      spec: spec.toJSON(),
-      urgency: reactor.urgency(job),
-      dependencies,
-      owner: this.owner,
-      ...(spec.cwd !== undefined && { cwd: spec.cwd }),
-      ...(logDir !== undefined && { logDir }),
-    });
+    enqueue(this.store, [
+      {
+        jobid: reactor.jobid(job),
+        spec: reactor.spec(job),
+        backend: this.backendName,
+        urgency: reactor.urgency(job),
+        dependencies: DEPENDENCY_KINDS.flatMap((kind) => reactor.dependencies(job, kind).map((d) => ({ jobid: reactor.jobid(d), kind }))),
+        owner: this.owner,
+        ...(logDir !== undefined && { logDir }),
+      },
+    ]);
   }
 
   event(job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined): void {

@@ -10,7 +10,8 @@
  *   command on belongs to the command.
  * - Anything unknown is a {@link UsageError}, raised before any work is done.
  */
-import { JobfuturesError } from '../util/errors.js';
+import { BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../backends/registry.js';
+import { JobfuturesError } from '../../util/errors.js';
 
 /** The command line is wrong. `jobf` prints the message on one line and exits with code 2. */
 export class UsageError extends JobfuturesError {
@@ -55,15 +56,14 @@ export interface CommandSpec {
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'db', value: 'PATH', help: 'job store (default $JOBF_DB, else ./jobs.db)' },
-  { name: 'backend', value: 'local|slurm', help: 'backend of new jobs (default local)' },
+  { name: 'backend', value: BACKEND_NAMES.join('|'), help: `backend of new jobs (default ${DEFAULT_BACKEND})` },
   { name: 'json', help: 'print JSON instead of text' },
   { name: 'help', help: 'show help and exit' },
 ];
 
-/** The backends `--backend` accepts. */
-export const BACKENDS = ['local', 'slurm'] as const;
-/** A backend name. */
-export type BackendName = (typeof BACKENDS)[number];
+/** The backends `--backend` accepts: the registry's. */
+export const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
+export type { BackendName };
 
 /** The result of {@link parseArgs}. */
 export class ParsedArgs {
@@ -245,7 +245,7 @@ export function helpText(commands: readonly CommandSpec[], command?: CommandSpec
   if (command === undefined) {
     const width = Math.max(...commands.map((c) => c.name.length)) + 2;
     return [
-      'usage: jobf [--db PATH] [--backend local|slurm] [--json] COMMAND [OPTIONS] [ARGS]',
+      `usage: jobf [--db PATH] [--backend ${BACKEND_NAMES.join('|')}] [--json] COMMAND [OPTIONS] [ARGS]`,
       '',
       'Keeps batch jobs in a local job store and drives them from the shell.',
       '',

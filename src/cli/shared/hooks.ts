@@ -1,12 +1,10 @@
 /**
  * The `jobf` commands that need the executor, as a table of functions. The CLI parses and checks
- * their arguments itself, then calls the function here; while a function is missing the command
- * fails with "not available yet" (exit code 2) before anything is written.
- *
- * To wire the executor in, fill {@link defaultHooks}.
+ * their arguments itself, then calls the function here. Tests may replace some of them
+ * (`runCli(argv, { hooks })`); the others stay {@link defaultHooks}.
  */
-import type { JobID } from '../ids/index.js';
-import type { JobStore } from '../store/index.js';
+import type { JobID } from '../../ids/index.js';
+import type { JobStore } from '../../store/index.js';
 import type { CommandContext } from './context.js';
 
 /** Arguments of {@link CliHooks.execute}. */
@@ -23,13 +21,15 @@ export interface JobsArgs {
   readonly ids: readonly JobID[];
 }
 
-/** Arguments of {@link CliHooks.submitSlurm}. */
-export interface SubmitSlurmArgs {
+/** Arguments of {@link CliHooks.submitNow}. */
+export interface SubmitNowArgs {
   /** The store, open read-write. The hook must not close it. */
   readonly store: JobStore;
+  /** The backend, one whose plug-in `submitsAtOnce`. */
+  readonly backend: string;
   /**
-   * The jobs just inserted (backend `slurm`, state NEW, no owner), in order; the tasks of an array
-   * are consecutive and share `arrayId`. For `jobf resubmit`, requeued jobs (a new attempt).
+   * The jobs just inserted (state NEW, no owner), in order; the tasks of an array are
+   * consecutive and share `arrayId`. For `jobf resubmit`, requeued jobs (a new attempt).
    */
   readonly ids: readonly JobID[];
 }
@@ -42,21 +42,21 @@ export interface CliHooks {
    * summary, and on `ctx.signal` abort ends the running jobs and puts them back in the queue.
    * Should resolve to 0 when every job it ran completed, 1 otherwise.
    */
-  execute?(ctx: CommandContext, args: ExecuteArgs): Promise<number>;
+  execute(ctx: CommandContext, args: ExecuteArgs): Promise<number>;
   /** `jobf wait [ID...]`: waits until the jobs are INACTIVE; 0 if all COMPLETED, 1 otherwise. */
-  wait?(ctx: CommandContext, args: JobsArgs): Promise<number>;
+  wait(ctx: CommandContext, args: JobsArgs): Promise<number>;
   /**
    * `jobf stop [ID...]`: cancels the jobs (local or Slurm) and resolves once each is INACTIVE in the
    * store. Also used by `jobf delete` for jobs that may be running.
    */
-  stop?(ctx: CommandContext, args: JobsArgs): Promise<number>;
+  stop(ctx: CommandContext, args: JobsArgs): Promise<number>;
   /**
-   * `jobf --backend slurm submit ...` and `jobf resubmit` of Slurm jobs: hands jobs already in the
-   * store to Slurm now, recording their native ids and events. Resolves when they are submitted;
-   * rejects with a `JobfuturesError` (printed as one line, exit 2) if Slurm refused them, after
-   * recording that on the jobs.
+   * `jobf --backend B submit ...` and `jobf resubmit` of B's jobs, for a backend B that submits at
+   * once (a scheduler): hands jobs already in the store to it now, recording their native ids and
+   * events. Resolves when they are submitted; rejects with a `JobfuturesError` (printed as one
+   * line, exit 2) if the backend refused them, after recording that on the jobs.
    */
-  submitSlurm?(ctx: CommandContext, args: SubmitSlurmArgs): Promise<void>;
+  submitNow(ctx: CommandContext, args: SubmitNowArgs): Promise<void>;
 }
 
 /**
@@ -64,8 +64,8 @@ export interface CliHooks {
  * jobspec schema it compiles) would cost every other command start-up time for nothing.
  */
 export const defaultHooks: CliHooks = {
-  execute: async (ctx, args) => (await import('./commands/execute.js')).execute(ctx, args),
-  wait: async (ctx, args) => (await import('./commands/wait.js')).wait(ctx, args),
-  stop: async (ctx, args) => (await import('./commands/stop.js')).stop(ctx, args),
-  submitSlurm: async (ctx, args) => (await import('./commands/submit-slurm.js')).submitSlurm(ctx, args),
+  execute: async (ctx, args) => (await import('../commands/execute.js')).execute(ctx, args),
+  wait: async (ctx, args) => (await import('../commands/wait.js')).wait(ctx, args),
+  stop: async (ctx, args) => (await import('../commands/stop.js')).stop(ctx, args),
+  submitNow: async (ctx, args) => (await import('../commands/submit-now.js')).submitNow(ctx, args),
 };
