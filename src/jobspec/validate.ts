@@ -8,6 +8,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseFSD } from '../util/fsd.js';
 import { JobspecValidationError } from './errors.js';
+import { execStringIssues } from './exec-rules.js';
 import { childPointer, describeValue } from './pointer.js';
 import { JOBSPEC_V1_SCHEMA } from './schema.js';
 import type { JobspecIssue, JobspecV1Object, SlotVertex } from './types.js';
@@ -24,14 +25,18 @@ const ajv = new Ajv({
 const matchesSchema = ajv.compile(JOBSPEC_V1_SCHEMA);
 
 /**
- * Assert that `value` is a valid Jobspec V1 object.
+ * Assert that `value` is a valid Jobspec V1 object (the schema, the cross-field rules and the
+ * process-string rules of exec-rules.ts).
  *
  * @throws {@link JobspecValidationError} listing every problem found.
  */
 export function assertJobspec(value: unknown): asserts value is JobspecV1Object {
   if (!matchesSchema(value)) throw new JobspecValidationError(schemaIssues(matchesSchema.errors ?? []));
-  const issues = crossFieldIssues(value as JobspecV1Object);
-  if (issues !== undefined) throw new JobspecValidationError(issues);
+  const crossField = crossFieldIssues(value as JobspecV1Object);
+  const exec = execStringIssues(value as JobspecV1Object);
+  if (crossField !== undefined || exec !== undefined) {
+    throw new JobspecValidationError([...(crossField ?? []), ...(exec ?? [])]);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import {
   JOBSPEC_V1_SCHEMA,
   JobspecParseError,
 } from '../../src/jobspec/index.js';
-import { fixture, isDeepFrozen, repoRoot, thrown, validationError } from './helpers.js';
+import { isDeepFrozen, ownFixture, repoRoot, thrown, validationError } from './helpers.js';
 
 /** A mutable, valid V1 object (node 2 > slot 2 > core 2 + gpu 1). */
 function validObject(): Record<string, unknown> {
@@ -299,7 +299,7 @@ describe('parse', () => {
   it('reads JSON and YAML, by default guessing from the first character', () => {
     expect(Jobspec.parse(json).toJSON()).toEqual(validObject());
     expect(Jobspec.parse(json, { format: 'json' }).toJSON()).toEqual(validObject());
-    const yamlText = fixture('valid_v1', 'use_case_2.2.yaml');
+    const yamlText = ownFixture('valid', 'slots_of_two_cores.yaml');
     expect(Jobspec.parse(yamlText).toJSON()).toEqual(parseYaml(yamlText));
     expect(Jobspec.parse(yamlText, { format: 'yaml' }).numTasks).toBe(10);
     expect(Jobspec.parse(`  \n${json}`).duration).toBe(60);
@@ -343,12 +343,12 @@ describe('parse', () => {
   });
 
   it('YAML values outside JSON (.inf, !!binary) are validation errors', () => {
-    const text = fixture('valid_v1', 'use_case_2.2.yaml').replace('duration: 3600.', 'duration: .inf');
+    const text = ownFixture('valid', 'slots_of_two_cores.yaml').replace('duration: 3600', 'duration: .inf');
     expect(validationError(() => Jobspec.parse(text)).errors[0]).toEqual({
       path: '/attributes/system/duration',
       message: 'must be a finite number (got Infinity)',
     });
-    const binary = fixture('valid_v1', 'use_case_2.2.yaml').replace('    cwd: "/home/flux"', '    cwd: !!binary aGVsbG8=');
+    const binary = ownFixture('valid', 'slots_of_two_cores.yaml').replace('    cwd: /home/user', '    cwd: !!binary aGVsbG8=');
     expect(validationError(() => Jobspec.parse(binary)).errors[0]!.path).toBe('/attributes/system/cwd');
   });
 
@@ -538,15 +538,15 @@ describe('immutability', () => {
 describe('accessors', () => {
   it.each([
     // file, numTasks, numNodes, numSlots, coresPerSlot, coresPerTask, gpusPerTask, totalCores
-    ['example1.yaml', 4, 4, 4, 2, 2, 0, 8],
-    ['gpu_count_zero.yaml', 1, 1, 1, 1, 1, 0, 1],
-    ['use_case_1.1.yaml', 4, 4, 4, 1, 1, 0, 4],
-    ['use_case_2.1.yaml', 5, 4, 4, 1, 1, 0, 4],
-    ['use_case_2.2.yaml', 10, undefined, 10, 2, 2, 0, 20],
-    ['use_case_2.3.yaml', 10, undefined, 10, 2, 2, 1, 20],
-    ['use_case_2.4.yaml', 16, 4, 16, 1, 1, 1, 16],
+    ['node_slot_core.yaml', 4, 4, 4, 2, 2, 0, 8],
+    ['gpu_count_zero.yaml', 1, undefined, 1, 1, 1, 0, 1],
+    ['task_count_total_equals_nodes.yaml', 3, 3, 3, 1, 1, 0, 3],
+    ['task_count_total.yaml', 5, 4, 4, 1, 1, 0, 4],
+    ['slots_of_two_cores.yaml', 10, undefined, 10, 2, 2, 0, 20],
+    ['slot_core_gpu.yaml', 10, undefined, 10, 2, 2, 1, 20],
+    ['node_slot_core_gpu.yaml', 16, 4, 16, 1, 1, 1, 16],
   ] as const)('%s', (file, numTasks, numNodes, numSlots, coresPerSlot, coresPerTask, gpusPerTask, totalCores) => {
-    const spec = Jobspec.parse(fixture('valid_v1', file));
+    const spec = Jobspec.parse(ownFixture('valid', file));
     expect({
       numTasks: spec.numTasks,
       numNodes: spec.numNodes,
