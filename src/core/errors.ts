@@ -16,7 +16,7 @@ export class UnknownJobError extends JobfuturesError {
    * @param detail - Where it came from: an argument name, or a parenthesised explanation.
    */
   constructor(jobid: string, detail?: string) {
-    super('ERR_UNKNOWN_JOB', `unknown job ${jobid}${detail ? (detail.startsWith('(') ? ` ${detail}` : ` (${detail})`) : ''}`);
+    super('ERR_UNKNOWN_JOB', `unknown job id ${jobid}${detail ? (detail.startsWith('(') ? ` ${detail}` : ` (${detail})`) : ''}`);
     this.jobid = jobid;
     this.argument = detail;
   }

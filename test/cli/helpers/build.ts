@@ -56,6 +56,8 @@ async function compile(outDir: string): Promise<void> {
   // Dependencies, and the data files the package reads next to its package.json.
   symlinkSync(join(REPO, 'node_modules'), join(tmp, 'node_modules'), 'dir');
   symlinkSync(join(REPO, 'schemas'), join(tmp, 'schemas'), 'dir');
+  // The native launcher (`npm run build` / the install script builds it there), as in a real install.
+  symlinkSync(join(REPO, 'native'), join(tmp, 'native'), 'dir');
   writeFileSync(join(tmp, DONE), '');
   try {
     renameSync(tmp, outDir);
