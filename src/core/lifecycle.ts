@@ -151,9 +151,14 @@ export interface OutcomeFacts {
  * CANCELED, `timeout` → TIMEOUT), and anything else is FAILED.
  */
 export function resultOf(f: OutcomeFacts): JobResultName {
-  if (f.started && f.waitstatus === 0 && !f.fatalBeforeFinish) return 'COMPLETED';
-  if (f.exceptionType === 'cancel') return 'CANCELED';
-  if (f.exceptionType === 'timeout') return 'TIMEOUT';
+  return resultFrom(f.started, f.waitstatus, f.fatalBeforeFinish, f.exceptionType);
+}
+
+/** {@link resultOf} with positional arguments, for the engine's hot path (no object per job). */
+export function resultFrom(started: boolean, waitstatus: number | undefined, fatalBeforeFinish: boolean, exceptionType: string | undefined): JobResultName {
+  if (started && waitstatus === 0 && !fatalBeforeFinish) return 'COMPLETED';
+  if (exceptionType === 'cancel') return 'CANCELED';
+  if (exceptionType === 'timeout') return 'TIMEOUT';
   return 'FAILED';
 }
 

@@ -1,4 +1,4 @@
-import { EVENT_NAMES, JOB_RESULTS, resultOf as resultRule, returncodeOf as returncodeRule, standardContext, type ContextFacts } from '../core/lifecycle.js';
+import { EVENT_NAMES, JOB_RESULTS, resultFrom, returncodeOf as returncodeRule, standardContext, type ContextFacts } from '../core/lifecycle.js';
 import type { JobEvent, JobException, JobResultName } from '../core/types.js';
 import { F, JobTable, R, T, T_COUNT } from './job-table.js';
 
@@ -101,13 +101,7 @@ export function returncodeOf(status: number, result: R): number {
  * reports its `finish`, so a fatal exception of a job (F.FATAL) always came before its `finish`.
  */
 export function resultOf(flags: number, status: number, exception: JobException | undefined): R {
-  const name = resultRule({
-    started: (flags & F.START) !== 0,
-    waitstatus: flags & F.FINISH && status >= 0 ? status : undefined,
-    fatalBeforeFinish: (flags & F.FATAL) !== 0,
-    exceptionType: exception?.type,
-  });
-  return RESULT_CODE[name];
+  return RESULT_CODE[resultFrom((flags & F.START) !== 0, flags & F.FINISH && status >= 0 ? status : undefined, (flags & F.FATAL) !== 0, exception?.type)];
 }
 
 const RESULT_CODE: Readonly<Record<JobResultName, R>> = { COMPLETED: R.COMPLETED, FAILED: R.FAILED, CANCELED: R.CANCELED, TIMEOUT: R.TIMEOUT };
