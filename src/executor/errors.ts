@@ -27,3 +27,20 @@ export class TimeoutError extends JobfuturesError {
     super('ERR_TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
   }
 }
+
+/** `readStdout()`/`readStderr()` of a job whose file does not exist: it never started, or has not written it. */
+export class OutputUnavailableError extends JobfuturesError {
+  /** The job, F58. */
+  readonly jobid: string;
+  /** Which stream. */
+  readonly stream: 'stdout' | 'stderr';
+  /** The file that is missing. */
+  readonly path: string;
+
+  constructor(jobid: string, stream: 'stdout' | 'stderr', path: string, why: string, options?: { cause?: unknown }) {
+    super('ERR_OUTPUT_UNAVAILABLE', `no ${stream} of job ${jobid}: ${why}`, options);
+    this.jobid = jobid;
+    this.stream = stream;
+    this.path = path;
+  }
+}

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { JobID } from '../ids/index.js';
 import type { JobRef, JobWatcher, Reactor } from '../reactor/reactor.js';
-import { JobFailedError, TimeoutError } from './errors.js';
+import { JobFailedError, OutputUnavailableError, TimeoutError } from './errors.js';
 import { AsyncQueue } from './async-queue.js';
 import type { JobEvent, JobEventName, JobResult, JobState } from '../core/types.js';
 
@@ -64,14 +64,42 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return this.job >= 0 ? this.reactor.backend.outputPaths(this.job).stderr : undefined;
   }
 
-  /** Reads the job's stdout file (UTF-8). */
+  /**
+   * Reads the job's stdout file (UTF-8).
+   *
+   * @throws {@link OutputUnavailableError} when there is no such file: the job never started (its
+   *   exception says why), or has not written it yet.
+   */
   readStdout(): Promise<string> {
-    return readFile(this.requirePath(this.stdoutPath), 'utf8');
+    return this.readOutput('stdout');
   }
 
-  /** Reads the job's stderr file (UTF-8). */
+  /**
+   * Reads the job's stderr file (UTF-8).
+   *
+   * @throws {@link OutputUnavailableError} when there is no such file: the job never started (its
+   *   exception says why), or has not written it yet.
+   */
   readStderr(): Promise<string> {
-    return readFile(this.requirePath(this.stderrPath), 'utf8');
+    return this.readOutput('stderr');
+  }
+
+  private async readOutput(stream: 'stdout' | 'stderr'): Promise<string> {
+    const file = this.requirePath(stream === 'stdout' ? this.stdoutPath : this.stderrPath);
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const id = this.reactor.jobid(this.job).f58;
+      const r = this.reactor.resultOf(this.job);
+      const started = this.reactor.eventsOf(this.job).some((e) => e.name === 'start');
+      const why = started
+        ? `the job has not written ${file}`
+        : r
+          ? `the job never started (${r.result}${r.exception ? `, ${r.exception.type}: ${r.exception.note}` : ''})`
+          : `the job has not started yet (${this.state})`;
+      throw new OutputUnavailableError(id, stream, file, why, { cause: err });
+    }
   }
 
   /**

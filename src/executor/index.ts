@@ -4,7 +4,7 @@ export { JobFuture } from './future.js';
 export type { FutureWaitOptions } from './future.js';
 export { asCompleted, wait } from './wait.js';
 export type { AsCompletedOptions, Completed, WaitOptions, WaitResult, ReturnWhen } from './wait.js';
-export { ExecutorShutdownError, JobFailedError, TimeoutError } from './errors.js';
+export { ExecutorShutdownError, JobFailedError, OutputUnavailableError, TimeoutError } from './errors.js';
 export { ClosedError, UnknownJobError, UnsatisfiableRequestError, UnsupportedOperationError } from '../core/errors.js';
 export { JobOwnedError, type RecoveryReport } from '../durable/takeover.js';
 export { enqueue, type EnqueueRequest } from '../durable/enqueue.js';

@@ -165,6 +165,16 @@ export function describeBackendBehaviour(target: BehaviourTarget): void {
       expect(names(await collect(fut.events()))).not.toContain('start');
     });
 
+    it('readStdout of a job that never started says so, with its exception', async () => {
+      const ex = make();
+      const fut = ex.submit(Jobspec.fromCommand(['true'], { environment: env() }), { urgency: 0 });
+      await expect(fut.readStderr()).rejects.toMatchObject({ code: 'ERR_OUTPUT_UNAVAILABLE', stream: 'stderr', message: expect.stringContaining('has not started yet') });
+      fut.cancel('never mind');
+      const r = await fut;
+      expect(r.result).toBe('CANCELED');
+      await expect(fut.readStdout()).rejects.toMatchObject({ code: 'ERR_OUTPUT_UNAVAILABLE', stream: 'stdout', message: expect.stringContaining('never started (CANCELED, cancel: never mind)') });
+    });
+
     it('reports a bad cwd as an exec exception naming the folder', async () => {
       const ex = make();
       const r = await ex.submit(Jobspec.fromCommand(['true'], { cwd: '/nonexistent/jobf-dir', environment: env() }));
