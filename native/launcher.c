@@ -1256,7 +1256,7 @@ static int read_input(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Setup and main loop                                                                             */
 
-/* argv[2] == "keep": our processes outlive a parent that dies (a persistent job store follows them
+/* The argument "keep": our processes outlive a parent that dies (a persistent job store follows them
  * later): on stdin EOF or a broken stdout we exit without killing them. SIGTERM still kills. */
 static int keep_children;
 
