@@ -9,7 +9,8 @@
  * Linux/glibc, C99 + POSIX threads + a few GNU extensions (signalfd, prctl).
  * Build: cc -O2 -Wall -Wextra -pthread -o native/build/jobf-launcher native/launcher.c
  *        (add -DJOBF_STATS for timing counters appended to /tmp/jobf-launcher-stats.txt at exit)
- * Usage: jobf-launcher [PARENT_PID]   (the pid of the process that is expected to be our parent)
+ * Usage: jobf-launcher [PARENT_PID [keep] [map]]   (PARENT_PID: the process expected to be our parent;
+ *        keep: see LIFETIME; map: fd 3 is the STARTED MAP)
  *
  * PROTOCOL. All integers are little-endian. The parent writes requests to our stdin:
  *
@@ -32,17 +33,30 @@
  *       request if that one has the same class: the standby starts at once, without waiting for our
  *       parent to hear of the exit and ask. Flag 16 (standby): do not start this request now; hold
  *       it, first in first out, until a process of its class hands it a slot, or 'P' or 'W'.
- *   'W' u32 key. Withdraws a standby request that has not been handed a slot yet (WITHDRAWN is the
- *       reply); one that has is starting and is answered as usual.
+ *   'W' u32 key. Withdraws a request that has not started: a standby not handed a slot yet, or a
+ *       request still waiting for a worker thread (WITHDRAWN is the reply); one that is starting or
+ *       has started is answered as usual.
  *   'P' u32 key. Starts a standby request now (the parent found it a slot); no reply of its own,
  *       and nothing happens if it was handed a slot already.
  *   'K' u32 pid, u8 signal, u8 group. Sends the signal to the process (only if it is one of ours
  *       and not yet reaped) or to the process group (only if it is one of ours and still has
  *       members), so a recycled pid is never signalled.
+ *   'R' u32 key, u8 signal. Sends the signal to the process group of request `key` if it has started
+ *       and is not reaped yet; if it is being started (vfork in flight), as soon as its pid is known.
+ *       The parent sends it only for a request the STARTED MAP shows as started (see below), whose
+ *       pid it has not heard of yet, so that a signal never waits for a process that may not come.
  *
- * We write replies to stdout as fixed 16-byte records:
+ * STARTED MAP. With the argument `map`, fd 3 (a regular file, the parent's, unlinked) is mapped shared: u32 entry
+ * `key` is set to the request's sequence number (1 for the first 'S' frame read, 2 for the next...)
+ * the moment a worker takes the request to start it, before vfork(). The parent reads the entry
+ * with pread() to know, without a round trip, whether a request it has not heard of has a process
+ * (or is getting one): entries for keys beyond the file's size are not kept.
  *
- *   u8 type, u8 phase, u16 zero, u32 key, u32 pid, i32 value
+ * We write replies to stdout as fixed 24-byte records:
+ *
+ *   u8 type, u8 phase, u16 zero, u32 key, u32 pid, i32 value, u32 seconds, u32 nanoseconds
+ *     (the time, CLOCK_REALTIME, of what the record reports: for SPAWNED the moment just before the
+ *     vfork() that started the process, for EXITED and HANDED the moment it was reaped; else 0)
  *     type 1 SPAWNED   pid = the process id
  *     type 2 FAILED    value = errno; phase = what failed: 0 exec (resolving/executing argv[0]),
  *                      1 cwd, 2 stdin, 3 stdout, 4 stderr, 5 pgid (group to join is not ours/gone);
@@ -89,6 +103,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -98,7 +113,7 @@
 #include <unistd.h>
 
 #define MAX_FRAME (64u * 1024u * 1024u)
-#define REPLY_SIZE 16
+#define REPLY_SIZE 24
 #define MAX_WORKERS 8
 #define WORKER_STACK (256u * 1024u)
 #define PATH_BUF 8192
@@ -137,6 +152,8 @@ static void put_u32(uint8_t *p, uint32_t v) {
   p[2] = (uint8_t)(v >> 16);
   p[3] = (uint8_t)(v >> 24);
 }
+
+static void realtime(struct timespec *ts) { clock_gettime(CLOCK_REALTIME, ts); }
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -256,6 +273,7 @@ struct job {
   const char *cwd, *in, *out, *err; /* err NULL: shares out */
   int append;                       /* open out/err with O_APPEND instead of O_TRUNC */
   uint16_t klass;                   /* hand-off class, 0: none */
+  uint32_t seq;                     /* its 'S' frame's number, for the STARTED MAP */
 };
 
 /*
@@ -267,6 +285,7 @@ struct early {
   pid_t pid;
   int status;
   unsigned long seq;
+  struct timespec t; /* when it was reaped */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -285,6 +304,11 @@ static int nworkers, nspawning;
 static struct worker *idle_top;                  /* threads waiting for work, most recent first */
 static unsigned long spawn_seq;                  /* spawns started */
 static unsigned long inflight_seq[MAX_WORKERS]; /* per worker: seq of its spawn in flight, 0 none */
+static uint32_t inflight_key[MAX_WORKERS];      /* per worker: key of its spawn in flight */
+static uint64_t inflight_sigs[MAX_WORKERS];     /* per worker: signals ('R') for it once its pid is known */
+static uint32_t *started_map;                   /* the STARTED MAP, NULL without one */
+static size_t started_cap;                      /* entries it has */
+static uint32_t spawn_frames;                   /* 'S' frames read (main thread) */
 static struct early *earlies;
 static size_t nearly, earlies_cap;
 
@@ -347,8 +371,8 @@ static void flush_replies(void) {
   pthread_mutex_unlock(&out_mu);
 }
 
-/* Queues a reply (under mu). */
-static void reply(int type, int phase, uint32_t key, pid_t pid, int32_t value) {
+/* Queues a reply (under mu); t NULL: no time. */
+static void reply(int type, int phase, uint32_t key, pid_t pid, int32_t value, const struct timespec *t) {
   if (out_len + REPLY_SIZE > out_cap) {
     out_cap = out_cap ? out_cap * 2 : 4096;
     out = xrealloc(out, out_cap);
@@ -361,6 +385,8 @@ static void reply(int type, int phase, uint32_t key, pid_t pid, int32_t value) {
   put_u32(r + 4, key);
   put_u32(r + 8, (uint32_t)pid);
   put_u32(r + 12, (uint32_t)value);
+  put_u32(r + 16, t ? (uint32_t)t->tv_sec : 0);
+  put_u32(r + 20, t ? (uint32_t)t->tv_nsec : 0);
   out_len += REPLY_SIZE;
 }
 
@@ -416,16 +442,16 @@ static struct job *take_standby(struct job **at, struct job *prev) {
   return j;
 }
 
-static void exited(struct slot *p, int status) {
+static void exited(struct slot *p, int status, const struct timespec *t) {
   uint32_t key = p->a, klass = p->c;
   pid_t pid = p->k, pgid = p->b;
   tdel(&procs, p);
   if (klass != 0 && standby_head && standby_head->klass == klass && !stopping) {
     struct job *j = take_standby(&standby_head, NULL); /* the slot goes to the oldest standby */
-    reply(R_HANDED, 0, j->key, pid, 0);
+    reply(R_HANDED, 0, j->key, pid, 0, t);
     enqueue(j);
   }
-  reply(R_EXITED, 0, key, pid, status);
+  reply(R_EXITED, 0, key, pid, status, t);
   group_member_gone(pgid);
 }
 
@@ -449,9 +475,11 @@ static void prune_earlies(void) {
 }
 
 static void reaped(pid_t pid, int status) {
+  struct timespec t;
+  realtime(&t);
   struct slot *p = tget(&procs, pid);
   if (p) {
-    exited(p, status);
+    exited(p, status, &t);
     return;
   }
   if (min_inflight() == 0) return; /* an orphaned descendant reparented to us */
@@ -462,6 +490,7 @@ static void reaped(pid_t pid, int status) {
   earlies[nearly].pid = pid;
   earlies[nearly].status = status;
   earlies[nearly].seq = spawn_seq;
+  earlies[nearly].t = t;
   nearly++;
   STAT(st_nearly++);
 }
@@ -615,6 +644,7 @@ struct launch {
   pid_t pgid;
   const char *cwd;
   char **envp;
+  struct timespec *started; /* set by the attempt that starts the process */
 };
 
 /*
@@ -655,6 +685,8 @@ failed:
  */
 static int vfork_exec(const struct launch *l, const char *file, char *const argv[], pid_t *pid, int *phase) {
   volatile int fail = 0, fail_phase = PH_EXEC;
+  struct timespec t;
+  realtime(&t); /* the start time of the process, if this attempt starts it */
   pid_t p = vfork();
   if (p == 0) child_exec(l, file, argv, &fail, &fail_phase);
   if (p < 0) {
@@ -669,6 +701,7 @@ static int vfork_exec(const struct launch *l, const char *file, char *const argv
     return fail;
   }
   *pid = p;
+  *l->started = t;
   return 0;
 }
 
@@ -761,7 +794,7 @@ static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const str
 }
 
 /* Starts j; fills pid, or returns an errno with *phase set. */
-static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase) {
+static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase, struct timespec *started) {
   int fin = -1, fout = -1, ferr = -1, err;
   fin = open_redirect(j->in, 0, 0);
   if (fin < 0) {
@@ -786,7 +819,7 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
     }
   }
   const char *pathv;
-  struct launch l = {fin, fout, j->err ? ferr : fout, j->pgid, j->cwd, NULL};
+  struct launch l = {fin, fout, j->err ? ferr : fout, j->pgid, j->cwd, NULL, started};
   l.envp = build_env(w, j, &pathv);
   err = spawn_path(w, pid, pathv, &l, j, phase);
   close_redirect(fin);
@@ -795,8 +828,9 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
   return err;
 }
 
-/* Records a started process and replies; claims an exit reaped before we got here (under mu). */
-static void record_spawn(const struct job *j, pid_t pid, unsigned long seq) {
+/* Records a started process and replies; claims an exit reaped before we got here, or else sends the
+ * signals asked for while it was starting (under mu). */
+static void record_spawn(const struct job *j, pid_t pid, unsigned long seq, const struct timespec *started, uint64_t sigs) {
   pid_t g = j->pgid ? j->pgid : pid;
   struct slot *s = tput(&procs, pid);
   s->a = j->key;
@@ -808,14 +842,18 @@ static void record_spawn(const struct job *j, pid_t pid, unsigned long seq) {
     nlingering--;
   }
   gs->a++;
-  reply(R_SPAWNED, 0, j->key, pid, 0);
+  reply(R_SPAWNED, 0, j->key, pid, 0, started);
   for (size_t i = 0; i < nearly; i++) {
     if (earlies[i].pid == pid && earlies[i].seq >= seq) {
       int status = earlies[i].status;
+      struct timespec t = earlies[i].t;
       earlies[i] = earlies[--nearly];
-      exited(tget(&procs, pid), status);
-      break;
+      exited(tget(&procs, pid), status, &t);
+      return; /* reaped: its pid may be anyone's now */
     }
+  }
+  for (int sig = 1; sigs != 0 && sig < 64; sig++) {
+    if (sigs & (UINT64_C(1) << sig)) kill(-g, sig);
   }
 }
 
@@ -829,7 +867,9 @@ static void run_job(struct worker *w) {
 
   int phase = PH_PGID, err = 0;
   pid_t pid = 0;
+  struct timespec started = {0, 0};
   unsigned long seq = ++spawn_seq;
+  if (started_map && j->key < started_cap) __atomic_store_n(&started_map[j->key], j->seq, __ATOMIC_SEQ_CST);
   if (j->pgid > 0) { /* join only a group of ours that still has members */
     struct slot *g = tget(&groups, j->pgid);
     if (g && g->a == 0 && !group_exists(j->pgid)) {
@@ -841,12 +881,14 @@ static void run_job(struct worker *w) {
   }
   if (err == 0) {
     inflight_seq[w->index] = seq;
+    inflight_key[w->index] = j->key;
+    inflight_sigs[w->index] = 0;
     nspawning++;
   }
   pthread_mutex_unlock(&mu);
   if (err == 0) {
     STAT(double t0 = now_seconds());
-    err = start_job(w, j, &pid, &phase);
+    err = start_job(w, j, &pid, &phase, &started);
     STAT(double t1 = now_seconds());
     pthread_mutex_lock(&mu);
     STAT((st_spawn += t1 - t0, st_nspawn++));
@@ -855,8 +897,8 @@ static void run_job(struct worker *w) {
   } else {
     pthread_mutex_lock(&mu);
   }
-  if (err == 0) record_spawn(j, pid, seq);
-  else reply(R_FAILED, phase, j->key, 0, err);
+  if (err == 0) record_spawn(j, pid, seq, &started, inflight_sigs[w->index]);
+  else reply(R_FAILED, phase, j->key, 0, err, NULL);
   prune_earlies();
   env_unref(j->env);
   free(j);
@@ -968,6 +1010,7 @@ static void handle_spawn(const uint8_t *p, size_t len) {
   j->argv = (char **)(j + 1);
   j->extra = j->argv + argc + 1;
   j->klass = get_u16(frame + 17);
+  j->seq = ++spawn_frames;
   const uint8_t *cur = frame + SPAWN_HEADER, *end = frame + len;
   for (size_t i = 0; i < argc; i++) j->argv[i] = (char *)next_str(&cur, end);
   j->argv[argc] = NULL;
@@ -994,22 +1037,61 @@ static void handle_spawn(const uint8_t *p, size_t len) {
   pthread_mutex_unlock(&mu);
 }
 
-/* 'W' (withdraw) and 'P' (promote) a standby request that is still waiting. */
+static void withdrawn(struct job *j) { /* under mu */
+  reply(R_WITHDRAWN, 0, j->key, 0, 0, NULL);
+  env_unref(j->env);
+  free(j);
+}
+
+/* 'W' (withdraw) a request that has not started, 'P' (promote) a standby request still waiting. */
 static void handle_standby_op(uint8_t op, const uint8_t *p, size_t len) {
   if (len < 4) protocol_error("short standby frame");
   uint32_t key = get_u32(p);
   pthread_mutex_lock(&mu);
+  int found = 0;
   for (struct job **at = &standby_head, *prev = NULL; *at; prev = *at, at = &(*at)->next) {
     if ((*at)->key != key) continue;
     struct job *j = take_standby(at, prev);
-    if (op == 'P') {
-      enqueue(j);
-    } else {
-      reply(R_WITHDRAWN, 0, key, 0, 0);
-      env_unref(j->env);
-      free(j);
-    }
+    if (op == 'P') enqueue(j);
+    else withdrawn(j);
+    found = 1;
     break;
+  }
+  if (!found && op == 'W') { /* still waiting for a worker: it never started */
+    for (struct job **at = &queue_head, *prev = NULL; *at; prev = *at, at = &(*at)->next) {
+      if ((*at)->key != key) continue;
+      struct job *j = *at;
+      *at = j->next;
+      if (queue_tail == j) queue_tail = prev;
+      nqueued--;
+      withdrawn(j);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&mu);
+}
+
+/* 'R': a signal for the process group of request `key`, now or as soon as its pid is known. */
+static void handle_signal_request(const uint8_t *p, size_t len) {
+  if (len < 5) protocol_error("short signal-request frame");
+  uint32_t key = get_u32(p);
+  int sig = p[4];
+  if (sig <= 0 || sig >= 64 || sig >= NSIG) return;
+  pthread_mutex_lock(&mu);
+  int pending = 0;
+  for (int i = 0; i < nworkers; i++) {
+    if (inflight_seq[i] != 0 && inflight_key[i] == key) {
+      inflight_sigs[i] |= UINT64_C(1) << sig;
+      pending = 1;
+    }
+  }
+  if (!pending) { /* a linear scan: this is rare (a signal in the moment between start and report) */
+    for (size_t i = 0; i < procs.cap; i++) {
+      if (procs.s[i].k != 0 && procs.s[i].a == key) {
+        kill(-procs.s[i].b, sig);
+        break;
+      }
+    }
   }
   pthread_mutex_unlock(&mu);
 }
@@ -1133,6 +1215,7 @@ static void handle_frame(const uint8_t *p, size_t len) {
     env_forget(get_u32(p));
     break;
   case 'K': handle_kill(p, len); break;
+  case 'R': handle_signal_request(p, len); break;
   case 'W':
   case 'P': handle_standby_op(op, p, len); break;
   default: protocol_error("unknown request");
@@ -1173,7 +1256,7 @@ static int read_input(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Setup and main loop                                                                             */
 
-/* argv[2] == "keep": our processes outlive a parent that dies (a persistent job store follows them
+/* The argument "keep": our processes outlive a parent that dies (a persistent job store follows them
  * later): on stdin EOF or a broken stdout we exit without killing them. SIGTERM still kills. */
 static int keep_children;
 
@@ -1182,7 +1265,25 @@ static void abandon_and_exit(void) {
   _exit(0);
 }
 
+static int has_arg(int argc, char **argv, const char *word) {
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], word) == 0) return 1;
+  }
+  return 0;
+}
+
 static void setup(int argc, char **argv) {
+  if (has_arg(argc, argv, "map")) { /* first, before any fd of ours can take number 3 */
+    struct stat st;
+    if (fstat(3, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 4) {
+      void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
+      if (m != MAP_FAILED) {
+        started_map = m;
+        started_cap = (size_t)st.st_size / 4;
+      }
+    }
+    close(3); /* the mapping stays; our children must not inherit the file */
+  }
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -1202,7 +1303,7 @@ static void setup(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
 
-  keep_children = argc > 2 && strcmp(argv[2], "keep") == 0;
+  keep_children = has_arg(argc, argv, "keep");
   if (!keep_children && prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) die(1, "prctl(PR_SET_PDEATHSIG)");
   if (argc > 1) {
     long expected = strtol(argv[1], NULL, 10);

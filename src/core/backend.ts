@@ -108,8 +108,13 @@ export interface Backend {
    * or end a running one (then {@link BackendHost.finished}).
    */
   cancel(job: JobHandle): void;
-  /** Sends a signal to a running job's processes. */
-  kill(job: JobHandle, signal: NodeJS.Signals): void;
+  /**
+   * Sends a signal to the job's processes; returns whether it reached them. Called for a running
+   * job, and for one handed over but not yet reported started (its processes may exist already,
+   * e.g. started by a launcher that has not reported them yet): for such a job, return false and
+   * send nothing unless the signal is sure to reach a process that exists (or is being created).
+   */
+  kill(job: JobHandle, signal: NodeJS.Signals): boolean;
   /** The job's urgency changed (0 holds it; raising it releases it). */
   setUrgency(job: JobHandle, urgency: number): void;
   /** Where the job's stdout and stderr go (absolute paths, templates expanded). */

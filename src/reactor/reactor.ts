@@ -547,12 +547,13 @@ export class Reactor implements BackendHost {
     return settled(() => this.killJob(job, signal));
   }
 
-  /** Sends a signal to a running job. Returns false if the job is not running. */
+  /** Sends a signal to a job's processes. Returns whether it reached them (false: no process yet, or gone). */
   killJob(job: JobID | JobRef, signal: NodeJS.Signals = 'SIGTERM'): boolean {
     const h = this.ref(job);
-    if (this.table.state[h] !== S.RUN) return false;
-    this.backend.kill(h, signal);
-    return true;
+    const state = this.table.state[h];
+    // A job handed over but not yet seen running may have processes already: the backend knows.
+    if (state !== S.RUN && !(state === S.SCHED && (this.table.flags[h]! & F.HANDED) !== 0)) return false;
+    return this.backend.kill(h, signal);
   }
 
   /** Changes a job's urgency (0 holds it, raising it releases it). Returns false if the job is no longer pending. */

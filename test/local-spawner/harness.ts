@@ -28,6 +28,8 @@ interface Pending {
   resolveSpawned(pid: number): void;
   resolveDone(outcome: Outcome): void;
   spawnedPid?: number;
+  /** The start time onSpawn reported. */
+  tSpawn?: number;
   finished: boolean;
 }
 
@@ -79,13 +81,16 @@ export class Harness implements SpawnerListener {
     return this.start(request).done;
   }
 
-  onSpawn(key: number, pid: number): void {
+  onSpawn(key: number, pid: number, t: number): void {
     const p = this.pending.get(key);
+    // the spawner's own time of the start: a moment ago, never in the future
+    if (!(t > Date.now() / 1000 - 60 && t <= Date.now() / 1000 + 0.001)) this.problems.push(`bad start time ${t} for key ${key}`);
     if (!p) return void this.problems.push(`onSpawn for unknown key ${key}`);
     if (p.spawnedPid !== undefined) this.problems.push(`onSpawn twice for key ${key}`);
     if (p.finished) this.problems.push(`onSpawn after the end for key ${key}`);
     if (!(pid > 0)) this.problems.push(`bad pid ${pid} for key ${key}`);
     p.spawnedPid = pid;
+    p.tSpawn = t;
     this.log.push(`spawn ${key}`);
     p.resolveSpawned(pid);
   }
@@ -101,9 +106,10 @@ export class Harness implements SpawnerListener {
     p.resolveDone({ kind: 'error', errno, message });
   }
 
-  onExit(key: number, pid: number, waitstatus: number, handedTo?: number): void {
+  onExit(key: number, pid: number, waitstatus: number, t: number, handedTo?: number): void {
     const p = this.pending.get(key);
     if (!p) return void this.problems.push(`onExit for unknown or finished key ${key}`);
+    if (!(t >= (p.tSpawn ?? 0) && t <= Date.now() / 1000 + 0.001)) this.problems.push(`bad exit time ${t} for key ${key} (started ${p.tSpawn})`);
     if (p.spawnedPid === undefined) this.problems.push(`onExit before onSpawn for key ${key}`);
     else if (p.spawnedPid !== pid) this.problems.push(`onExit pid ${pid} != spawned pid ${p.spawnedPid}`);
     p.finished = true;

@@ -8,7 +8,8 @@ import ts from 'typescript';
 import { ROOT } from './harness.js';
 
 const SOURCES = [
-  'src/errors.ts',
+  'src/util/errors.ts',
+  'src/util/time.ts',
   'src/backends/local/spawner.ts',
   'src/backends/local/spawn-common.ts',
   'src/backends/local/package-root.ts',

@@ -5,6 +5,7 @@
 import { closeSync, openSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import { execa } from 'execa';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { now } from '../../util/time.js';
 import {
   DeferredReports,
   SpawnerClosedError,
@@ -87,8 +88,12 @@ export class ExecaSpawner implements Spawner {
   private readonly envs = new WeakMap<readonly string[], Env | null>();
   /** Keys of processes not yet finished (pending or running). */
   private readonly keys = new Set<number>();
+  /** Pids of running processes, by key. */
+  private readonly pidOf = new Map<number, number>();
   /** Running processes: pid → settled promise of their exit report. */
   private readonly running = new Map<number, Promise<void>>();
+  /** When Node saw each process exit (its 'exit' event; the promise settles later). */
+  private readonly exitTimes = new Map<number, number>();
   /** Groups whose leader ended while members remained. */
   private readonly lingering = new Set<number>();
   private lastProbe = 0;
@@ -160,6 +165,7 @@ export class ExecaSpawner implements Spawner {
       stdout: stdout as FdOption,
       stderr: stderr as FdOption,
     });
+    const t = now(); // child_process.spawn has created the process by the time it returns
     const key = request.key;
     const pid = subprocess.pid;
     this.keys.add(key);
@@ -172,13 +178,18 @@ export class ExecaSpawner implements Spawner {
       return;
     }
     this.lingering.delete(pid); // pid was free, so a group of that number is gone
-    this.deferred.spawned(key, pid);
+    this.deferred.spawned(key, pid, t);
+    this.pidOf.set(key, pid);
+    subprocess.on('exit', () => this.exitTimes.set(pid, now()));
     const done = subprocess.then((result) => {
       this.keys.delete(key);
+      this.pidOf.delete(key);
       this.running.delete(pid);
       this.noteGroupEnd(pid);
       const status = result.signal !== undefined ? signalNumber(result.signal) : ((result.exitCode ?? 0) & 0xff) << 8;
-      this.listener.onExit(key, pid, status);
+      const tExit = this.exitTimes.get(pid) ?? now();
+      this.exitTimes.delete(pid);
+      this.listener.onExit(key, pid, status, tExit);
     });
     this.running.set(pid, done);
   }
@@ -228,6 +239,18 @@ export class ExecaSpawner implements Spawner {
     signalNumber(signal);
     if (this.running.has(pid)) signalQuietly(group ? -pid : pid, signal);
     else if (group && this.lingering.has(pid)) signalQuietly(-pid, signal);
+  }
+
+  /**
+   * Sends `signal` to the process group of request `key` if its process is running (Node creates
+   * processes synchronously, so only a request that failed to start or has ended has none).
+   */
+  signalRequest(key: number, signal: NodeJS.Signals): boolean {
+    signalNumber(signal);
+    const pid = this.pidOf.get(key);
+    if (pid === undefined) return false;
+    signalQuietly(-pid, signal);
+    return true;
   }
 
   /**

@@ -1,15 +1,17 @@
 /**
  * The launcher spawner: starts processes through `jobf-launcher` (native/launcher.c), a small
- * long-lived native process that posix_spawn()s jobs on request, because spawning from a large Node
- * process is the throughput wall. Every report is the real thing: the pid posix_spawn returned, the
- * errno that stopped a start, the wait status waitpid returned. See native/launcher.c for the wire
- * protocol.
+ * long-lived native process that vfork()s and execs jobs on request, because spawning from a large
+ * Node process is the throughput wall. Every report is the real thing: the pid vfork returned and
+ * the moment it was called, the errno that stopped a start, the wait status waitpid returned and the
+ * moment it did. See native/launcher.c for the wire protocol.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { now } from '../../util/time.js';
 import { packageRoot } from './package-root.js';
 import {
   DeferredReports,
@@ -47,6 +49,7 @@ const OP_FORGET = 0x46; // 'F'
 const OP_KILL = 0x4b; // 'K'
 const OP_WITHDRAW = 0x57; // 'W'
 const OP_PROMOTE = 0x50; // 'P'
+const OP_SIGNAL_REQUEST = 0x52; // 'R'
 const FLAG_CWD = 1;
 const FLAG_STDIN = 2;
 const FLAG_SHARED = 4;
@@ -54,7 +57,9 @@ const FLAG_APPEND = 8;
 const FLAG_STANDBY = 16;
 const SPAWN_HEADER = 19;
 
-const REPLY_SIZE = 16;
+const REPLY_SIZE = 24;
+/** Entries of the started map (u32 each, sparse file): keys beyond it are never seen as started early. */
+const STARTED_MAP_ENTRIES = 1 << 22;
 const R_SPAWNED = 1;
 const R_FAILED = 2;
 const R_EXITED = 3;
@@ -93,6 +98,10 @@ interface Launcher {
   nextEnvId: number;
   /** Resolves once the launcher has exited and its stdout is closed. */
   readonly gone: Promise<void>;
+  /** Our fd of its started map (see native/launcher.c), -1 without one. */
+  mapFd: number;
+  /** Spawn frames sent to it (its own count is what it writes in the started map). */
+  spawnFrames: number;
   stderrTail: string;
   dead: boolean;
 }
@@ -102,7 +111,7 @@ interface Launcher {
  *
  * - The launcher starts lazily on the first `spawn()` and is restarted after an unexpected exit.
  * - Requests are batched: everything spawned or killed within one turn of the event loop goes to
- *   the launcher in one write; replies are parsed straight from the stdout chunks (fixed 16-byte
+ *   the launcher in one write; replies are parsed straight from the stdout chunks (fixed 24-byte
  *   records, no string handling, no per-process closures).
  * - Base environments are registered once per array identity (and forgotten when the array is
  *   garbage-collected); only `extraEnv` travels with each process.
@@ -154,6 +163,9 @@ export class LauncherSpawner implements Spawner {
   private standbys = new Set<number>();
   /** The standby that the next EXITED reply's process handed its slot to (a HANDED reply came first). */
   private handedTo = -1;
+  /** Per key: the number of the spawn frame of its current request (what the started map shows once it starts). */
+  private frameOf: number[] = [];
+  private readonly word = Buffer.alloc(4);
 
   private batch = Buffer.allocUnsafe(64 * 1024);
   private batchLen = 0;
@@ -237,9 +249,42 @@ export class LauncherSpawner implements Spawner {
     this.scheduleFlush();
   }
 
-  /** Takes back a standby request that has not been handed a slot yet; `onWithdrawn` confirms it. */
+  /**
+   * Takes back a request that has not started: a standby not handed a slot yet, or one still
+   * waiting for a launcher thread; `onWithdrawn` confirms it. One that started is answered as usual.
+   */
   withdraw(key: number): void {
-    if (this.standbys.has(key)) this.standbyOp(OP_WITHDRAW, key);
+    if (this.requests.has(key) && !this.pids.has(key)) this.standbyOp(OP_WITHDRAW, key);
+  }
+
+  /**
+   * Sends `signal` to the process group of request `key` if the launcher has started it (or is
+   * starting it: it then signals the process as soon as vfork() returns), though its `onSpawn` has
+   * not arrived yet. Knows without a round trip: the launcher marks every request in a shared file
+   * (the started map) before it starts it. Returns false, sending nothing, if it has not started.
+   *
+   * @throws InvalidArgumentError for an unknown signal name.
+   */
+  signalRequest(key: number, signal: NodeJS.Signals): boolean {
+    const signo = signalNumber(signal);
+    const pid = this.pids.get(key);
+    if (pid !== undefined) {
+      this.kill(pid, signal, true);
+      return true;
+    }
+    const launcher = this.launcher;
+    if (launcher === undefined || launcher.dead || this.closing !== undefined || launcher.mapFd < 0) return false;
+    if (!this.requests.has(key) || key >= STARTED_MAP_ENTRIES) return false;
+    if (readSync(launcher.mapFd, this.word, 0, 4, key * 4) !== 4 || this.word.readUInt32LE(0) !== this.frameOf[key]) return false;
+    this.reserve(10);
+    let p = this.batchLen;
+    p = this.batch.writeUInt32LE(6, p);
+    this.batch[p++] = OP_SIGNAL_REQUEST;
+    p = this.batch.writeUInt32LE(key, p);
+    this.batch[p++] = signo;
+    this.batchLen = p;
+    this.flush(); // the process is running: do not let it run a loop turn longer without its signal
+    return true;
   }
 
   /**
@@ -294,8 +339,10 @@ export class LauncherSpawner implements Spawner {
   // Starting and losing the launcher
 
   private start(): Launcher {
-    const child = spawnChild(this.binary, this.keep ? [String(process.pid), 'keep'] : [String(process.pid)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const mapFd = startedMapFile();
+    const args = [String(process.pid), ...(this.keep ? ['keep'] : []), ...(mapFd >= 0 ? ['map'] : [])];
+    const child = spawnChild(this.binary, args, {
+      stdio: ['pipe', 'pipe', 'pipe', mapFd >= 0 ? mapFd : 'ignore'],
       // Its own session: a terminal's Ctrl-C reaches Node, which decides what happens to the jobs.
       detached: true,
       env: {},
@@ -315,6 +362,8 @@ export class LauncherSpawner implements Spawner {
       gone: new Promise<void>((resolve) => (resolveGone = resolve)),
       stderrTail: '',
       dead: false,
+      mapFd,
+      spawnFrames: 0,
     };
     this.launcher = launcher;
     this.carryLen = 0;
@@ -358,6 +407,10 @@ export class LauncherSpawner implements Spawner {
   private lost(launcher: Launcher, why: Error | { code: number | null; signal: NodeJS.Signals | null } | undefined): void {
     if (launcher.dead) return;
     launcher.dead = true;
+    if (launcher.mapFd >= 0) {
+      closeSync(launcher.mapFd);
+      launcher.mapFd = -1;
+    }
     if (this.launcher === launcher) {
       this.launcher = undefined;
       this.batchLen = 0; // requests for the dead launcher; their keys are settled below
@@ -429,7 +482,7 @@ export class LauncherSpawner implements Spawner {
       } catch {
         // already gone
       }
-      this.call(() => this.listener.onExit(key, pid, KILLED_STATUS));
+      this.call(() => this.listener.onExit(key, pid, KILLED_STATUS, now()));
     }
   }
 
@@ -528,6 +581,7 @@ export class LauncherSpawner implements Spawner {
 
     const b = this.batch;
     const start = this.batchLen;
+    this.frameOf[r.key] = launcher.spawnFrames = (launcher.spawnFrames + 1) >>> 0;
     let p = start + 4;
     b[p++] = OP_SPAWN;
     p = b.writeUInt32LE(r.key, p);
@@ -582,13 +636,13 @@ export class LauncherSpawner implements Spawner {
       if (type === R_SPAWNED) {
         this.pids.set(key, pid);
         if (this.retried.size > 0) this.retried.delete(key);
-        this.listener.onSpawn(key, pid);
+        this.listener.onSpawn(key, pid, b.readUInt32LE(off + 16) + b.readUInt32LE(off + 20) / 1e9);
       } else if (type === R_EXITED) {
         this.requests.delete(key);
         this.pids.delete(key);
         const handedTo = this.handedTo;
         this.handedTo = -1;
-        this.listener.onExit(key, pid, value, handedTo < 0 ? undefined : handedTo);
+        this.listener.onExit(key, pid, value, b.readUInt32LE(off + 16) + b.readUInt32LE(off + 20) / 1e9, handedTo < 0 ? undefined : handedTo);
       } else if (type === R_HANDED) {
         this.handedTo = key;
         this.standbys.delete(key);
@@ -635,5 +689,37 @@ export class LauncherSpawner implements Spawner {
     this.referenced = want;
     if (want) stdout.ref();
     else if (this.closing === undefined) stdout.unref();
+  }
+}
+
+/**
+ * A new started map for a launcher (see native/launcher.c): a sparse file of {@link STARTED_MAP_ENTRIES}
+ * u32 entries, unlinked at once (the launcher gets the fd). -1 if it cannot be made: then requests
+ * are never seen as started before their reply.
+ */
+function startedMapFile(): number {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(existsDir('/dev/shm') ? '/dev/shm' : tmpdir(), 'jobf-launcher-'));
+    const fd = openSync(join(dir, 'started'), 'w+', 0o600);
+    try {
+      ftruncateSync(fd, STARTED_MAP_ENTRIES * 4);
+    } catch {
+      closeSync(fd);
+      return -1;
+    }
+    return fd;
+  } catch {
+    return -1;
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function existsDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -1,16 +1,21 @@
-import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import path from 'node:path';
-import { constants as osConstants } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
+import { now } from '../../util/time.js';
+import { JobFiles, executableProblem, isDirectory } from './job-files.js';
+import { JobFollower, findJobProcesses, readStatusFiles, removeStatusFiles, signalGroup, withStatusWrapper, type FollowedJob } from './persistence.js';
+import { allTasksDone, hasUnansweredTasks, newRunningJob, spawnFailure, type RunningJob } from './running-job.js';
 import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';
 import { resolveSpawner } from './spawners.js';
+import { StandbyPool } from './standby-pool.js';
 import { TimerHeap } from './timer-heap.js';
 import { UrgencyQueue } from './urgency-queue.js';
-import { now } from '../../util/time.js';
+
+export { expandTemplate } from './job-files.js';
+export { hasStartedTrace } from './persistence.js';
 
 /** Options of {@link LocalBackend}. */
 export interface LocalBackendOptions {
@@ -23,37 +28,22 @@ export interface LocalBackendOptions {
   /** How processes are started: `auto` (the native launcher when built, else execa), `launcher`, `execa`, or a factory. Default `auto`. */
   readonly spawner?: 'auto' | 'launcher' | 'execa' | SpawnerFactory;
   /**
-   * Jobs outlive this process: each task runs under a small `sh` wrapper that records its exit
-   * status in `<logDir>/<f58>[.<rank>].status`, and jobs are not ended if this process is killed
-   * with SIGKILL, so that a later executor on the same store can take them over ({@link LocalBackend.recover}).
-   * Default false (the job store turns it on).
+   * Jobs outlive this process, however it ends (exit, uncaught exception, SIGINT, SIGTERM, SIGKILL):
+   * each task runs under a small `sh` wrapper that records its exit status in
+   * `<logDir>/<f58>[.<rank>].status`, so that a later executor on the same store can take them over
+   * ({@link LocalBackend.recover}). Default false (the job store turns it on).
    */
   readonly persistent?: boolean;
   /** With `persistent`: a started job whose fate cannot be known is queued again instead of failing with `lost`. Default false. */
   readonly requeueLost?: boolean;
 }
 
-/**
- * The wrapper of persistent mode: runs the task as a child, records its exit status atomically, then
- * ends the way the task ended (re-raising its signal), so wait statuses stay truthful.
- */
-const STATUS_WRAPPER = [
-  's=$1; shift',
-  'trap : TERM INT HUP USR1 USR2 QUIT ALRM',
-  '"$@"',
-  'rc=$?',
-  'printf "%s\\n" "$rc" > "$s.tmp" && mv -f "$s.tmp" "$s"',
-  'trap - TERM INT HUP USR1 USR2 QUIT ALRM',
-  'if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then kill -$((rc - 128)) $$; fi',
-  'exit "$rc"',
-].join('\n');
-
 const enum L {
   NONE = 0,
   QUEUED = 1,
   RUNNING = 2,
   DONE = 3,
-  /** Handed to the spawner ahead of time, waiting there for a slot (see "hand-off" below). */
+  /** Handed to the spawner ahead of time, waiting there for a slot (see standby-pool.ts). */
   STANDBY = 4,
 }
 
@@ -63,34 +53,15 @@ const enum K {
   SIM_END = 2,
 }
 
-/** A running job with real processes. */
-interface RunningJob {
-  readonly cores: number;
-  readonly ntasks: number;
-  readonly pids: number[];
-  requested: number;
-  spawned: number;
-  failedSpawns: number;
-  exited: number;
-  maxStatus: number;
-  terminating: boolean;
-  execFailed: boolean;
-  /** Hand-off class of its process (its cores; single-task jobs only), 0 for none. */
-  readonly handoff: number;
-  /** The spawner key of its (only) process while it is a standby. */
-  standbyKey: number;
-  /** A standby whose withdrawal was asked for (to be canceled, or to go back to the queue). */
-  withdrawing: boolean;
-  /** Per-task data kept until rank 0 has a pid (the other ranks join its process group). */
-  readonly launch: { argv: readonly string[]; env: readonly string[]; cwd: string | undefined; stdin: string | undefined; stdout: string; stderr: string; f58: string };
-}
-
 const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
 
 /**
  * The embedded backend: runs jobs as local processes, fitting them into `maxCores` by urgency and
  * submit order. Each job runs in its own process group, so grandchildren end with it. Jobs with
  * `attributes.system.exec.test.run_duration` go through the whole lifecycle without a process.
+ *
+ * Events are the spawner's: `start` is when the job's first process was created and `finish` when
+ * its last one was reaped, as the spawner (the native launcher) timed them, not when Node heard.
  */
 export class LocalBackend implements Backend, SpawnerListener {
   readonly name = 'local';
@@ -109,11 +80,7 @@ export class LocalBackend implements Backend, SpawnerListener {
   private readonly timers: TimerHeap;
   private spawner: Spawner | undefined;
   private readonly spawnerOption: LocalBackendOptions['spawner'];
-  private logDirPath: string | undefined;
-  /** The folder exists (made once, not on every job). */
-  private logDirMade = false;
-  private readonly envCache = new WeakMap<Jobspec, readonly string[]>();
-  private inheritedEnv: readonly string[] | undefined;
+  private readonly files: JobFiles;
   // process slots: the key a spawner echoes back
   private slotJob: number[] = [];
   private slotRank: number[] = [];
@@ -122,20 +89,11 @@ export class LocalBackend implements Backend, SpawnerListener {
   private closed = false;
   private readonly persistent: boolean;
   private readonly requeueLost: boolean;
-  /** Jobs started by a process that died, followed by polling their pid and status file. */
-  private readonly followed = new Map<JobHandle, { pids: number[]; f58: string; cores: number; ntasks: number }>();
-  private followTimer: NodeJS.Timeout | undefined;
-  // hand-off: while every core is busy, the next queued single-task jobs wait inside the spawner,
-  // which starts one the moment a process of the same class (cores) exits, without a round trip
-  // through this event loop. Standbys are the queue's head, taken in order, all of one class, and
-  // never more than the processes of that class that can hand them a slot.
+  /** Jobs started by an owner that died. */
+  private readonly follower: JobFollower;
   /** Whether the spawner offers hand-off and we use it (not in persistent mode); set with the spawner. */
   private handoff = false;
-  /** Standby jobs, oldest first. */
-  private readonly standby: JobHandle[] = [];
-  private standbyClass = 0;
-  /** Processes with a hand-off class, requested or running, by class. */
-  private handoffLive: number[] = [];
+  private readonly standbys = new StandbyPool();
 
   constructor(options: LocalBackendOptions = {}) {
     const maxCores = options.maxCores ?? availableParallelism();
@@ -145,21 +103,20 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.maxCores = maxCores;
     this.freeCores = maxCores;
     this.killTimeout = killTimeout;
-    this.logDirPath = options.logDir;
+    this.files = new JobFiles(options.logDir);
     this.spawnerOption = options.spawner;
     this.persistent = options.persistent ?? false;
     this.requeueLost = options.requeueLost ?? false;
     this.timers = new TimerHeap((job, kind) => this.onTimer(job, kind));
+    this.follower = new JobFollower(
+      () => this.logDir,
+      (job, f, statuses) => this.followedEnded(job, f, statuses),
+    );
   }
 
   /** The folder for default outputs (made on first use). */
   get logDir(): string {
-    if (!this.logDirMade) {
-      if (this.logDirPath === undefined) this.logDirPath = mkdtempSync(path.join(tmpdir(), 'jobfutures-'));
-      else mkdirSync(this.logDirPath, { recursive: true });
-      this.logDirMade = true;
-    }
-    return this.logDirPath!;
+    return this.files.logDir;
   }
 
   /** Name of the spawner in use (`launcher` or `execa`), once one was started. */
@@ -202,21 +159,32 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.withdraw(run);
     } else if (state === L.RUNNING) {
       this.terminate(job);
-    } else if (this.followed.has(job)) {
-      for (const pid of this.followed.get(job)!.pids) signalGroup(pid, 'SIGTERM');
+    } else if (this.follower.signal(job, 'SIGTERM')) {
       this.timers.push(this.killTimeout, job, K.KILL);
     }
   }
 
-  kill(job: JobHandle, signal: NodeJS.Signals): void {
+  /**
+   * Signals the job's processes. For a job whose processes were asked for but not reported yet
+   * (a standby just handed its slot, a spawn in flight), asks the spawner whether they exist:
+   * false, and no signal, if they do not; else they get it, as soon as they exist.
+   */
+  kill(job: JobHandle, signal: NodeJS.Signals): boolean {
     const run = this.running.get(job);
     if (run) {
-      for (const pid of run.pids) this.spawner!.kill(pid, signal, true);
-    } else if (this.simCores.has(job)) {
-      this.endSimulated(job, SIGNAL_NUMBERS[signal] ?? 15);
-    } else if (this.followed.has(job)) {
-      for (const pid of this.followed.get(job)!.pids) signalGroup(pid, signal);
+      const spawner = this.spawner!;
+      for (const pid of run.pids) spawner.kill(pid, signal, true);
+      let reached = run.pids.length > 0;
+      if (hasUnansweredTasks(run) && spawner.signalRequest !== undefined) {
+        for (const key of run.keys) if (key >= 0 && spawner.signalRequest(key, signal)) reached = true;
+      }
+      return reached;
     }
+    if (this.simCores.has(job)) {
+      this.endSimulated(job, SIGNAL_NUMBERS[signal] ?? 15);
+      return true;
+    }
+    return this.follower.signal(job, signal);
   }
 
   setUrgency(job: JobHandle, urgency: number): void {
@@ -234,25 +202,27 @@ export class LocalBackend implements Backend, SpawnerListener {
   outputPaths(job: JobHandle): { stdout: string; stderr: string } {
     const run = this.running.get(job);
     if (run) return { stdout: run.launch.stdout, stderr: run.launch.stderr };
-    const spec = this.host.spec(job);
-    const f58 = this.host.jobid(job).f58;
-    return this.pathsFor(spec, f58);
+    return this.files.outputPaths(this.host.spec(job), this.host.jobid(job).f58);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.timers.clear();
-    if (this.followTimer) clearInterval(this.followTimer);
+    this.follower.close();
     const spawner = this.spawner;
     this.spawner = undefined;
     if (spawner) await spawner.close();
   }
 
-  /** Ends every job process at once (the Node process is exiting). */
+  /**
+   * Ends every job process at once (the Node process is exiting). In persistent mode it does
+   * nothing: the jobs outlive us, however we end, and the next owner of the store follows them.
+   */
   terminateAllSync(): void {
+    if (this.persistent) return;
     for (const run of this.running.values()) for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
-    for (const f of this.followed.values()) for (const pid of f.pids) signalGroup(pid, 'SIGKILL');
+    this.follower.signalAll('SIGKILL');
   }
 
   /**
@@ -285,33 +255,22 @@ export class LocalBackend implements Backend, SpawnerListener {
     const cores = spec.totalCores;
     this.freeCores -= cores;
     this.setLocal(job, L.NONE);
-    this.followed.set(job, { pids, f58, cores, ntasks: spec.numTasks });
-    this.followTimer ??= setInterval(() => this.checkFollowed(), 100);
-    this.checkFollowed();
+    this.follower.follow(job, { pids, f58, cores, ntasks: spec.numTasks });
+    this.drain();
   }
 
-  private checkFollowed(): void {
-    for (const [job, f] of this.followed) {
-      const alive = f.pids.some((pid) => isJobProcess(pid, f.f58));
-      if (alive) continue;
-      this.followed.delete(job);
-      const statuses = readStatusFiles(this.logDir, f.f58, f.ntasks);
-      this.freeCores += f.cores;
-      if (statuses !== undefined) {
-        this.host.started(job);
-        this.host.finished(job, Math.max(...statuses));
-      } else if (this.requeueLost) {
-        this.host.exception(job, 'lost', 1, 'its process ended with its owner and left no exit status: queued again');
-        this.host.requeued(job);
-        this.submit([job]);
-      } else {
-        this.host.exception(job, 'lost', 0, `its owner died and its process ${f.pids.join(',') || '(unknown)'} left no exit status`);
-        this.host.abandoned(job);
-      }
-    }
-    if (this.followed.size === 0 && this.followTimer) {
-      clearInterval(this.followTimer);
-      this.followTimer = undefined;
+  private followedEnded(job: JobHandle, f: FollowedJob, statuses: number[] | undefined): void {
+    this.freeCores += f.cores;
+    if (statuses !== undefined) {
+      this.host.started(job);
+      this.host.finished(job, Math.max(...statuses));
+    } else if (this.requeueLost) {
+      this.host.exception(job, 'lost', 1, 'its process ended with its owner and left no exit status: queued again');
+      this.host.requeued(job);
+      this.submit([job]);
+    } else {
+      this.host.exception(job, 'lost', 0, `its owner died and its process ${f.pids.join(',') || '(unknown)'} left no exit status`);
+      this.host.abandoned(job);
     }
     this.drain();
   }
@@ -319,6 +278,7 @@ export class LocalBackend implements Backend, SpawnerListener {
   // ---------------------------------------------------------------- scheduling
 
   private readonly isCurrent = (job: number, urgency: number): boolean => this.local[job] === L.QUEUED && this.host.urgency(job) === urgency;
+  private readonly urgencyOf = (job: number): number => this.host.urgency(job);
 
   /** Starts queued jobs while their cores fit, highest urgency first (no backfill: order is kept). */
   private drain(): void {
@@ -326,15 +286,16 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.draining = true;
     try {
       // Standbys come first (they were the queue's head); free cores start them at once.
-      for (let i = 0; i < this.standby.length && this.freeCores >= this.standbyClass; ) {
-        const job = this.standby[i]!;
+      const standby = this.standbys.jobs;
+      for (let i = 0; i < standby.length && this.freeCores >= this.standbys.standbyClass; ) {
+        const job = standby[i]!;
         const run = this.running.get(job)!;
         if (run.withdrawing) {
           i++;
           continue;
         }
         this.promote(job);
-        this.spawner!.promote!(run.standbyKey);
+        this.spawner!.promote!(run.keys[0]!);
       }
       for (;;) {
         const job = this.queue.peek(this.isCurrent);
@@ -362,67 +323,66 @@ export class LocalBackend implements Backend, SpawnerListener {
       const spec = this.host.spec(job);
       const cores = spec.totalCores;
       if (spec.numTasks !== 1 || spec.testRunDuration !== undefined || cores > 0xffff) return;
-      if (this.standby.length > 0 && cores !== this.standbyClass) return;
-      if (this.standby.length >= (this.handoffLive[cores] ?? 0)) return;
+      if (!this.standbys.canTake(cores)) return;
       // a job that cannot start fails on the regular path, where it has its resources
       if (spec.cwd !== undefined && !isDirectory(spec.cwd)) return;
-      const urgency = this.host.urgency(job);
-      this.queue.shift(urgency);
+      this.queue.shift(this.host.urgency(job));
       this.local[job] = L.STANDBY;
-      this.standby.push(job);
-      this.standbyClass = cores;
+      this.standbys.add(job, cores);
       this.startProcesses(job, spec, cores, true);
     }
   }
 
-  /** A standby got its slot (from an exiting process, or from free cores): it is allocated. */
-  private promote(job: JobHandle): void {
-    this.standby.splice(this.standby.indexOf(job), 1);
+  /** A standby got its slot (from an exiting process at `t`, or from free cores now): it is allocated. */
+  private promote(job: JobHandle, t?: number): void {
+    this.standbys.remove(job);
     const run = this.running.get(job)!;
     run.withdrawing = false;
     this.freeCores -= run.cores;
-    this.handoffLive[run.handoff] = (this.handoffLive[run.handoff] ?? 0) + 1;
+    this.standbys.processAdded(run.handoff);
     this.local[job] = L.RUNNING;
-    this.host.alloc(job);
+    this.host.alloc(job, undefined, t);
   }
 
   private withdraw(run: RunningJob): void {
     if (run.withdrawing) return;
     run.withdrawing = true;
-    this.spawner!.withdraw!(run.standbyKey);
+    this.spawner!.withdraw!(run.keys[0]!);
   }
 
-  /** The urgency of the newest standby (the lowest: they were taken in queue order); 0 without any. */
   private lowestStandbyUrgency(): number {
-    const n = this.standby.length;
-    return n === 0 ? 0 : this.host.urgency(this.standby[n - 1]!);
+    return this.standbys.lowestUrgency(this.urgencyOf);
   }
 
   /** Takes every standby back (a more urgent job must not wait behind them). */
   private withdrawStandbys(): void {
-    for (const job of this.standby) this.withdraw(this.running.get(job)!);
+    for (const job of this.standbys.jobs) this.withdraw(this.running.get(job)!);
   }
 
   onWithdrawn(key: number): void {
     const job = this.slotJob[key]!;
+    const rank = this.slotRank[key]!;
     this.freeSlot(key);
-    if (this.local[job] !== L.STANDBY) return;
-    const run = this.running.get(job)!;
-    this.standby.splice(this.standby.indexOf(job), 1);
-    this.running.delete(job);
-    if (run.terminating) {
-      this.local[job] = L.DONE;
-      this.host.abandoned(job);
-    } else {
-      this.local[job] = L.QUEUED;
-      this.queue.putBack(job, this.host.urgency(job));
+    const run = this.running.get(job);
+    if (!run) return;
+    if (this.local[job] === L.STANDBY) {
+      this.standbys.remove(job);
+      this.running.delete(job);
+      if (run.terminating) {
+        this.local[job] = L.DONE;
+        this.host.abandoned(job);
+      } else {
+        this.local[job] = L.QUEUED;
+        this.queue.putBack(job, this.host.urgency(job));
+      }
+      this.drain();
+    } else if (this.local[job] === L.RUNNING) {
+      // a task of a job being ended, taken back before it started
+      run.keys[rank] = -1;
+      run.withdrawn++;
+      if (run.handoff > 0) this.standbys.processGone(run.handoff);
+      if (allTasksDone(run)) this.finishRun(job, run);
     }
-    this.drain();
-  }
-
-  private release(cores: number): void {
-    this.freeCores += cores;
-    this.drain();
   }
 
   // ---------------------------------------------------------------- simulated jobs
@@ -452,7 +412,8 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.simCores.delete(job);
     this.local[job] = L.DONE;
     this.host.finished(job, waitstatus);
-    this.release(cores);
+    this.freeCores += cores;
+    this.drain();
   }
 
   // ---------------------------------------------------------------- real processes
@@ -460,27 +421,9 @@ export class LocalBackend implements Backend, SpawnerListener {
   private startProcesses(job: JobHandle, spec: Jobspec, cores: number, standby = false): void {
     const host = this.host;
     const f58 = host.jobid(job).f58;
-    const cwd = spec.cwd;
-    const { stdout, stderr } = this.pathsFor(spec, f58);
-    const stdin = spec.stdin === undefined ? undefined : path.resolve(cwd ?? process.cwd(), expandTemplate(spec.stdin, f58, spec));
-    let argv = spec.command;
-    if (spec.files) argv = this.writeFiles(spec, f58, argv);
-    const run: RunningJob = {
-      cores,
-      ntasks: spec.numTasks,
-      pids: [],
-      requested: 0,
-      spawned: 0,
-      failedSpawns: 0,
-      exited: 0,
-      maxStatus: 0,
-      terminating: false,
-      execFailed: false,
-      handoff: spec.numTasks === 1 && cores <= 0xffff && this.usesHandoff() ? cores : 0,
-      standbyKey: -1,
-      withdrawing: false,
-      launch: { argv, env: this.envFor(spec), cwd, stdin, stdout, stderr, f58 },
-    };
+    const launch = this.files.plan(spec, f58);
+    const handoff = spec.numTasks === 1 && cores <= 0xffff && this.usesHandoff() ? cores : 0;
+    const run = newRunningJob(cores, spec.numTasks, handoff, launch);
     this.running.set(job, run);
     if (standby) {
       this.spawnTask(job, run, 0, true);
@@ -490,12 +433,13 @@ export class LocalBackend implements Backend, SpawnerListener {
     if (this.persistent) removeStatusFiles(this.logDir, f58, spec.numTasks);
     // alloc is recorded before anything is spawned (a store writes it synchronously)
     host.alloc(job);
+    const cwd = launch.cwd;
     if (cwd !== undefined && !isDirectory(cwd)) {
       this.execFailure(job, run, `cannot start job: cwd ${cwd}: no such directory`, 127);
       return;
     }
     if (this.persistent) {
-      const problem = executableProblem(argv[0] ?? '', run.launch.env, cwd);
+      const problem = executableProblem(launch.argv[0] ?? '', launch.env, cwd);
       if (problem) {
         this.execFailure(job, run, `cannot start task 0: ${problem.why}`, problem.code);
         return;
@@ -506,7 +450,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     // empty here once, and every task appends (spawns run in parallel, in no set order).
     if (run.ntasks > 1) {
       try {
-        for (const file of new Set([stdout, stderr])) if (file !== '/dev/null') writeFileSync(file, '');
+        for (const file of new Set([launch.stdout, launch.stderr])) if (file !== '/dev/null') writeFileSync(file, '');
       } catch (error) {
         this.execFailure(job, run, `cannot create output file: ${(error as Error).message}`, 1);
         return;
@@ -520,11 +464,10 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.slotJob[slot] = job;
     this.slotRank[slot] = rank;
     run.requested++;
-    if (standby) run.standbyKey = slot;
-    else if (run.handoff > 0) this.handoffLive[run.handoff] = (this.handoffLive[run.handoff] ?? 0) + 1;
+    run.keys[rank] = slot;
+    if (!standby && run.handoff > 0) this.standbys.processAdded(run.handoff);
     const { env, cwd, stdin, stdout, stderr, f58 } = run.launch;
-    let argv = run.launch.argv;
-    if (this.persistent) argv = ['/bin/sh', '-c', STATUS_WRAPPER, 'jobf-wrap', statusFile(this.logDir, f58, rank), ...argv];
+    const argv = this.persistent ? withStatusWrapper(run.launch.argv, this.logDir, f58, rank) : run.launch.argv;
     this.ensureSpawner().spawn({
       key: slot,
       argv,
@@ -541,7 +484,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     });
   }
 
-  onSpawn(key: number, pid: number): void {
+  onSpawn(key: number, pid: number, t: number): void {
     const job = this.slotJob[key]!;
     const run = this.running.get(job);
     if (!run) {
@@ -549,39 +492,37 @@ export class LocalBackend implements Backend, SpawnerListener {
       return;
     }
     const rank = this.slotRank[key]!;
+    run.keys[rank] = -1;
     run.pids.push(pid);
     run.spawned++;
+    if (run.tStart === 0 || t < run.tStart) run.tStart = t;
     if (rank === 0) this.host.setNativeId(job, String(pid));
-    if (run.terminating) this.spawner!.kill(pid, 'SIGTERM', true);
-    else if (run.spawned === run.ntasks) {
-      this.host.started(job);
+    if (run.terminating) {
+      // it was canceled while it was being started: it did run, and it is ended now
+      this.spawner!.kill(pid, 'SIGTERM', true);
+      this.host.started(job, run.tStart);
+    } else if (run.spawned === run.ntasks) {
+      this.host.started(job, run.tStart);
       const duration = this.host.spec(job).duration;
-      if (duration > 0) this.timers.push(duration * 1000, job, K.TIMEOUT);
+      if (duration > 0) this.timers.push(Math.max(0, duration * 1000 - (now() - run.tStart) * 1000), job, K.TIMEOUT);
     }
   }
 
   onSpawnError(key: number, errno: string, message: string): void {
     const job = this.slotJob[key]!;
+    const rank = this.slotRank[key]!;
     this.freeSlot(key);
     const run = this.running.get(job);
     if (!run) return;
     if (this.local[job] === L.STANDBY) this.promote(job); // the launcher was lost: it fails as a started job would
-    if (run.handoff > 0) this.handoffLive[run.handoff]!--;
+    if (run.handoff > 0) this.standbys.processGone(run.handoff);
+    run.keys[rank] = -1;
     run.failedSpawns++;
-    const argv0 = run.launch.argv[0] ?? '';
-    const code = errno === 'EACCES' || errno === 'EPERM' ? 126 : 127;
-    const why =
-      errno.endsWith(':cwd') || errno === 'ENOTDIR'
-        ? `cwd ${run.launch.cwd ?? ''}: ${message}`
-        : errno === 'ENOENT'
-          ? `${argv0}: command not found`
-          : errno === 'EACCES'
-            ? `${argv0}: permission denied`
-            : `${argv0}: ${message} (${errno})`;
-    this.execFailure(job, run, `cannot start task ${this.slotRank[key]}: ${why}`, code);
+    const { note, code } = spawnFailure(run, rank, errno, message);
+    this.execFailure(job, run, note, code);
   }
 
-  onExit(key: number, _pid: number, waitstatus: number, handedTo?: number): void {
+  onExit(key: number, _pid: number, waitstatus: number, t: number, handedTo?: number): void {
     const job = this.slotJob[key]!;
     this.freeSlot(key);
     // the standby its slot went to, unless free cores promoted that one already
@@ -589,14 +530,15 @@ export class LocalBackend implements Backend, SpawnerListener {
     const handover = heir >= 0 && this.local[heir] === L.STANDBY ? heir : -1;
     const run = this.running.get(job);
     if (!run) {
-      if (handover >= 0) this.promote(handover);
+      if (handover >= 0) this.promote(handover, t);
       return;
     }
-    if (run.handoff > 0) this.handoffLive[run.handoff]!--;
+    if (run.handoff > 0) this.standbys.processGone(run.handoff);
     run.exited++;
     if (waitstatus > run.maxStatus) run.maxStatus = waitstatus;
-    if (this.allTasksDone(run)) this.finishRun(job, run, handover);
-    else if (handover >= 0) this.promote(handover);
+    if (t > run.tEnd) run.tEnd = t;
+    if (allTasksDone(run)) this.finishRun(job, run, handover, t);
+    else if (handover >= 0) this.promote(handover, t);
   }
 
   /** A task could not start: raise `exec`, end the tasks that did, finish with 126/127. */
@@ -607,30 +549,29 @@ export class LocalBackend implements Backend, SpawnerListener {
     }
     const status = code << 8;
     if (status > run.maxStatus) run.maxStatus = status;
-    if (this.allTasksDone(run)) this.finishRun(job, run);
+    if (allTasksDone(run)) this.finishRun(job, run);
     else this.terminate(job);
   }
 
-  /** Every task that was asked for has ended or failed to start, and no more will be asked for. */
-  private allTasksDone(run: RunningJob): boolean {
-    return run.exited + run.failedSpawns === run.requested && (run.requested === run.ntasks || run.execFailed);
-  }
-
-  /** The job is over; its cores are released, or go to `heir` (a standby its process handed its slot to). */
-  private finishRun(job: JobHandle, run: RunningJob, heir = -1): void {
+  /**
+   * The job is over: it finished, or (canceled, every task withdrawn before it started) it never
+   * ran. Its cores are released, or go to `heir`, a standby its process handed its slot to at `t`.
+   */
+  private finishRun(job: JobHandle, run: RunningJob, heir = -1, t?: number): void {
     if (this.local[job] !== L.RUNNING) {
-      if (heir >= 0) this.promote(heir);
+      if (heir >= 0) this.promote(heir, t);
       return;
     }
     this.running.delete(job);
     this.local[job] = L.DONE;
-    this.host.finished(job, run.maxStatus);
+    if (run.spawned === 0 && !run.execFailed) this.host.abandoned(job);
+    else this.host.finished(job, run.maxStatus, run.tEnd > 0 ? run.tEnd : undefined);
     this.freeCores += run.cores;
-    if (heir >= 0) this.promote(heir);
+    if (heir >= 0) this.promote(heir, t);
     this.drain();
   }
 
-  /** SIGTERM to the job's process groups, SIGKILL after `killTimeout`. */
+  /** SIGTERM to the job's process groups (tasks not started yet are taken back), SIGKILL after `killTimeout`. */
   private terminate(job: JobHandle): void {
     const run = this.running.get(job);
     if (!run) {
@@ -639,7 +580,9 @@ export class LocalBackend implements Backend, SpawnerListener {
     }
     if (run.terminating) return;
     run.terminating = true;
-    for (const pid of run.pids) this.spawner!.kill(pid, 'SIGTERM', true);
+    const spawner = this.spawner!;
+    for (const pid of run.pids) spawner.kill(pid, 'SIGTERM', true);
+    if (spawner.withdraw !== undefined) for (const key of run.keys) if (key >= 0) spawner.withdraw(key);
     this.timers.push(this.killTimeout, job, K.KILL);
   }
 
@@ -653,8 +596,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     } else {
       const run = this.running.get(job);
       if (run) for (const pid of run.pids) this.spawner!.kill(pid, 'SIGKILL', true);
-      const followed = this.followed.get(job);
-      if (followed) for (const pid of followed.pids) signalGroup(pid, 'SIGKILL');
+      this.follower.signal(job, 'SIGKILL');
     }
   }
 
@@ -687,162 +629,5 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.local = next;
     }
     this.local[job] = state;
-  }
-
-  private pathsFor(spec: Jobspec, f58: string): { stdout: string; stderr: string } {
-    const base = spec.cwd ?? process.cwd();
-    const stdout = spec.stdout === undefined ? path.join(this.logDir, `${f58}.out`) : path.resolve(base, expandTemplate(spec.stdout, f58, spec));
-    const stderr = spec.stderr === undefined ? (spec.stdout === undefined ? path.join(this.logDir, `${f58}.err`) : stdout) : path.resolve(base, expandTemplate(spec.stderr, f58, spec));
-    return { stdout, stderr };
-  }
-
-  /** Writes the jobspec's files (a batch script) to `<logDir>/<f58>.d/` and substitutes `{{tmpdir}}`. */
-  private writeFiles(spec: Jobspec, f58: string, argv: readonly string[]): readonly string[] {
-    const dir = path.join(this.logDir, `${f58}.d`);
-    mkdirSync(dir, { recursive: true });
-    for (const [name, file] of Object.entries(spec.files!)) {
-      writeFileSync(path.join(dir, name), file.data, { mode: file.mode ?? 0o600 });
-    }
-    return argv.map((a) => a.replaceAll('{{tmpdir}}', dir));
-  }
-
-  private envFor(spec: Jobspec): readonly string[] {
-    const environment = spec.environment;
-    if (environment === undefined) {
-      this.inheritedEnv ??= toEnvList(process.env);
-      return this.inheritedEnv;
-    }
-    let env = this.envCache.get(spec);
-    if (!env) this.envCache.set(spec, (env = toEnvList(environment)));
-    return env;
-  }
-}
-
-function toEnvList(env: Readonly<Record<string, string | undefined>>): string[] {
-  const out: string[] = [];
-  for (const key of Object.keys(env)) {
-    const value = env[key];
-    if (value !== undefined) out.push(`${key}=${value}`);
-  }
-  return out;
-}
-
-/** Expands Flux's `{{id}}` and `{{name}}` output templates. */
-export function expandTemplate(template: string, f58: string, spec: Jobspec): string {
-  if (!template.includes('{{')) return template;
-  return template.replaceAll('{{id}}', f58).replaceAll('{{name}}', spec.name ?? path.basename(spec.command[0] ?? 'job'));
-}
-
-function statusFile(logDir: string, f58: string, rank: number): string {
-  return path.join(logDir, rank === 0 ? `${f58}.status` : `${f58}.${rank}.status`);
-}
-
-/** The wait statuses the wrapper recorded for every task, or undefined if any is missing. */
-function readStatusFiles(logDir: string, f58: string, ntasks: number): number[] | undefined {
-  const out: number[] = [];
-  for (let rank = 0; rank < ntasks; rank++) {
-    let text: string;
-    try {
-      text = readFileSync(statusFile(logDir, f58, rank), 'utf8');
-    } catch {
-      return undefined;
-    }
-    const rc = Number(text.trim());
-    if (!Number.isInteger(rc)) return undefined;
-    out.push(rc > 128 && rc < 160 ? rc - 128 : rc << 8);
-  }
-  return out;
-}
-
-/**
- * Whether a job that was allocated by a process which died left a sign of having been started: a
- * live process of its own, or the exit status its wrapper records (persistent mode, logs in
- * `logDir`). {@link LocalBackend.recover} follows such a job and runs the others again.
- */
-export function hasStartedTrace(logDir: string, f58: string, ntasks: number): boolean {
-  return findJobProcesses(f58).length > 0 || readStatusFiles(logDir, f58, ntasks) !== undefined;
-}
-
-function removeStatusFiles(logDir: string, f58: string, ntasks: number): void {
-  for (let rank = 0; rank < ntasks; rank++) rmSync(statusFile(logDir, f58, rank), { force: true });
-}
-
-/** Live process group leaders that belong to the job (their environment names it). */
-function findJobProcesses(f58: string): number[] {
-  const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== pid) continue; // field 5: the process group
-      if (isJobProcess(pid, f58)) out.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
-}
-
-/** Whether `pid` is alive and is still this job's process (not a recycled pid). */
-function isJobProcess(pid: number, f58: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`JOBFUTURES_JOB_ID=${f58}\0`) && !isZombie(pid);
-  } catch {
-    return false;
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Why `argv0` cannot be executed with this environment's PATH, or undefined if it can. */
-function executableProblem(argv0: string, env: readonly string[], cwd: string | undefined): { why: string; code: number } | undefined {
-  const candidates: string[] = [];
-  if (argv0.includes('/')) candidates.push(path.resolve(cwd ?? process.cwd(), argv0));
-  else {
-    const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin';
-    for (const dir of pathVar.split(':')) candidates.push(path.resolve(cwd ?? process.cwd(), dir || '.', argv0));
-  }
-  let sawFile = false;
-  for (const file of candidates) {
-    try {
-      if (!statSync(file).isFile()) continue;
-      sawFile = true;
-      accessSync(file, fsConstants.X_OK);
-      return undefined;
-    } catch {
-      // next candidate
-    }
-  }
-  return sawFile ? { why: `${argv0}: permission denied`, code: 126 } : { why: `${argv0}: command not found`, code: 127 };
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
   }
 }

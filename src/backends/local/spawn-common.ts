@@ -144,6 +144,7 @@ export class SpawnerUnavailableError extends JobfuturesError {
 export class DeferredReports {
   private readonly keys: number[] = [];
   private readonly pids: number[] = [];
+  private readonly times: number[] = [];
   private readonly errnos: (string | undefined)[] = [];
   private readonly messages: (string | undefined)[] = [];
   private scheduled = false;
@@ -151,19 +152,20 @@ export class DeferredReports {
 
   constructor(private readonly listener: SpawnerListener) {}
 
-  /** Queues `onSpawn(key, pid)`. */
-  spawned(key: number, pid: number): void {
-    this.push(key, pid, undefined, undefined);
+  /** Queues `onSpawn(key, pid, t)`. */
+  spawned(key: number, pid: number, t: number): void {
+    this.push(key, pid, undefined, undefined, t);
   }
 
   /** Queues `onSpawnError(key, errno, message)`. */
   failed(key: number, errno: string, message: string): void {
-    this.push(key, 0, errno, message);
+    this.push(key, 0, errno, message, 0);
   }
 
-  private push(key: number, pid: number, errno: string | undefined, message: string | undefined): void {
+  private push(key: number, pid: number, errno: string | undefined, message: string | undefined, t: number): void {
     this.keys.push(key);
     this.pids.push(pid);
+    this.times.push(t);
     this.errnos.push(errno);
     this.messages.push(message);
     if (!this.scheduled) {
@@ -179,7 +181,7 @@ export class DeferredReports {
     for (let i = 0; i < this.keys.length; i++) {
       const errno = this.errnos[i];
       try {
-        if (errno === undefined) this.listener.onSpawn(this.keys[i]!, this.pids[i]!);
+        if (errno === undefined) this.listener.onSpawn(this.keys[i]!, this.pids[i]!, this.times[i]!);
         else this.listener.onSpawnError(this.keys[i]!, errno, this.messages[i]!);
       } catch (error) {
         failure ??= { error };
@@ -187,6 +189,7 @@ export class DeferredReports {
     }
     this.keys.length = 0;
     this.pids.length = 0;
+    this.times.length = 0;
     this.errnos.length = 0;
     this.messages.length = 0;
     if (failure !== undefined) throw failure.error;

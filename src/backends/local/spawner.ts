@@ -44,17 +44,21 @@ export interface SpawnRequest {
 
 /** The callbacks through which a spawner reports. */
 export interface SpawnerListener {
-  /** The process is running. */
-  onSpawn(key: number, pid: number): void;
+  /**
+   * The process is running; `t` is when it was started (float seconds since the epoch, taken by the
+   * spawner as it created the process, not when this report is delivered).
+   */
+  onSpawn(key: number, pid: number, t: number): void;
   /** The process could not be started; `errno` is e.g. `ENOENT`, `EACCES`. */
   onSpawnError(key: number, errno: string, message: string): void;
   /**
-   * The process ended; `waitstatus` as from waitpid(2): `code << 8` or the signal number.
+   * The process ended; `waitstatus` as from waitpid(2): `code << 8` or the signal number; `t`: when
+   * it was reaped (float seconds since the epoch).
    * `handedTo`: the key of the standby request its slot went to (whose `onSpawn` or `onSpawnError`
    * follows), if any. That request may have been promoted already; then the slot is simply free.
    */
-  onExit(key: number, pid: number, waitstatus: number, handedTo?: number): void;
-  /** A standby request was withdrawn (or its spawner lost) before it was handed a slot: it never started. */
+  onExit(key: number, pid: number, waitstatus: number, t: number, handedTo?: number): void;
+  /** A request was withdrawn (or, a standby, its spawner lost) before it started: it never will. */
   onWithdrawn?(key: number): void;
 }
 
@@ -68,8 +72,17 @@ export interface Spawner {
   kill(pid: number, signal: NodeJS.Signals, group: boolean): void;
   /** Whether `handoffClass` and `standby` requests are honoured. */
   readonly handoff?: boolean;
-  /** Takes back a standby request that has no slot yet (reported by `onWithdrawn`); one that has is starting. */
+  /**
+   * Takes back a request that has not started: a standby with no slot yet, or one still waiting in
+   * the spawner (reported by `onWithdrawn`); one that is starting is answered as usual.
+   */
   withdraw?(key: number): void;
+  /**
+   * Sends `signal` to the process group of request `key` whose `onSpawn` has not been delivered
+   * yet, if its process exists or is being created (it then gets the signal as soon as it exists),
+   * and returns true; returns false, sending nothing, if it has not started.
+   */
+  signalRequest?(key: number, signal: NodeJS.Signals): boolean;
   /** Starts a standby request now (the caller found it a slot), unless a process handed it one already. */
   promote?(key: number): void;
   /** Stops the spawner. Processes still running are killed (SIGKILL to their groups). */

@@ -304,13 +304,14 @@ export class SlurmBackend implements Backend {
   }
 
   /** `scancel --signal=SIG` to the job's command; how it ends comes through the polls. */
-  kill(job: JobHandle, signal: NodeJS.Signals): void {
+  kill(job: JobHandle, signal: NodeJS.Signals): boolean {
     const j = this.#jobs.get(job);
-    if (!j || j.phase !== P.QUEUED) return;
+    if (!j || j.phase !== P.QUEUED || !j.started) return false;
     const name = signal.replace(/^SIG/, '');
     // One task: the batch step is the job (--full). Several: only the srun step's tasks, or the
     // tasks would get the signal twice (once more from srun forwarding it).
     this.#serial(j, () => this.#scancel(j, [`--signal=${name}`, ...(j.multiTask ? [] : ['--full'])]));
+    return true;
   }
 
   /** Urgency 0 holds a pending job (`scontrol hold`); raising it from 0 releases it. */
