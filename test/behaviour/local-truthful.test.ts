@@ -157,7 +157,9 @@ describe('local backend: truthful events and signals', () => {
         gaps.push(own - r.tRun!);
       }
       for (const gap of gaps) {
-        expect(gap).toBeGreaterThan(-0.001); // the job cannot read the clock before it was started
+        // The launcher takes the time before vfork(): the job cannot read the clock earlier. execa's is
+        // taken when spawn() returns, which a loaded machine may delay past the job's first act.
+        expect(gap).toBeGreaterThan(spawner === 'launcher' ? -0.001 : -0.005);
         expect(gap).toBeLessThan(0.005);
       }
     }, 60_000);
@@ -171,10 +173,10 @@ describe('local backend: truthful events and signals', () => {
       const r = await f;
       const ran = times.get('finish')! - times.get('start')!;
       expect(ran).toBeGreaterThanOrEqual(0.2);
-      expect(ran).toBeLessThan(0.24);
+      expect(ran).toBeLessThan(0.3);
       expect(r.tCleanup - r.tRun!).toBeGreaterThanOrEqual(0.2);
       // short jobs handed their slots one after the other: each takes the time a process takes
-      const shorts = Array.from({ length: 30 }, () => ex.submit(Jobspec.fromCommand(['sh', '-c', 'echo x'], { environment: env, stdout: '/dev/null' })));
+      const shorts = Array.from({ length: 30 }, () => ex.submit(Jobspec.fromCommand(['sh', '-c', 'echo x'], { environment: env, output: '/dev/null' })));
       const spans: number[] = [];
       for (const s of shorts) {
         let start = 0;

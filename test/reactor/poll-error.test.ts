@@ -20,7 +20,7 @@ function flakyScheduler(failures: number): Backend & { polls: number } {
     check: () => {},
     submit: (handles: readonly JobHandle[]) => void jobs.push(...handles),
     cancel: (job: JobHandle) => host.abandoned(job),
-    kill: () => {},
+    kill: () => false,
     setUrgency: () => {},
     outputPaths: () => ({ stdout: '/dev/null', stderr: '/dev/null' }),
     async poll(active: readonly JobHandle[]) {
