@@ -3,7 +3,7 @@
  * Flux's templates expanded, the jobspec's files, the environment list, and the checks that tell
  * before spawning whether a job can start at all.
  */
-import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Jobspec } from '../../jobspec/index.js';
@@ -24,6 +24,8 @@ export class JobFiles {
   private dir: string | undefined;
   /** The folder exists (made once, not on every job). */
   private made = false;
+  /** The folder is a temporary one made here (no `logDir` given): {@link removeTemporary} deletes it. */
+  private temporary = false;
   private readonly envCache = new WeakMap<Jobspec, readonly string[]>();
   private inheritedEnv: readonly string[] | undefined;
 
@@ -35,11 +37,25 @@ export class JobFiles {
   /** The folder for default outputs, status files and jobspec files (made on first use). */
   get logDir(): string {
     if (!this.made) {
-      if (this.dir === undefined) this.dir = mkdtempSync(path.join(tmpdir(), 'jobfutures-'));
-      else mkdirSync(this.dir, { recursive: true });
+      if (this.dir === undefined) {
+        this.dir = mkdtempSync(path.join(tmpdir(), 'jobfutures-'));
+        this.temporary = true;
+      } else mkdirSync(this.dir, { recursive: true });
       this.made = true;
     }
     return this.dir!;
+  }
+
+  /**
+   * Deletes the log folder if it is a temporary one made here: once the backend is closed nobody
+   * can reach its default outputs any more (give `logDir` to keep them).
+   */
+  removeTemporary(): void {
+    if (!this.temporary) return;
+    this.temporary = false;
+    this.made = false;
+    rmSync(this.dir!, { recursive: true, force: true });
+    this.dir = undefined;
   }
 
   /** Everything needed to start the job's processes; writes the jobspec's files first. */

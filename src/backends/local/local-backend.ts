@@ -213,6 +213,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     const spawner = this.spawner;
     this.spawner = undefined;
     if (spawner) await spawner.close();
+    this.files.removeTemporary();
   }
 
   /**
@@ -223,6 +224,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     if (this.persistent) return;
     for (const run of this.running.values()) for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
     this.follower.signalAll('SIGKILL');
+    this.files.removeTemporary();
   }
 
   /**
