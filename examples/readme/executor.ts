@@ -5,6 +5,7 @@ const spec = Jobspec.fromCommand(['./sim', '--seed', '7']);
 const tidy = Jobspec.fromCommand(['./sim', '--tidy', '0']);
 const slow = Jobspec.fromCommand(['sleep', '30']);
 
+// readme:start
 const ex = new JobExecutor({ backend: 'local', maxCores: 8, logDir: './logs', rejectOnFailure: false });
 const other = ex.submit(spec);
 const fut = ex.submit(spec, { urgency: 31, dependsOn: [other], signal: AbortSignal.timeout(60_000) });
@@ -24,4 +25,5 @@ console.log(held.cancel('reason'));             // pending or running; returns w
 console.log(fut.stdoutPath, await fut.readStdout(), await fut.readStderr());
 await held.readStdout().catch((err: Error) => console.log(err.name));  // OutputUnavailableError if the job never started (and why)
 fut.addEventCallback('start', (f, ev) => console.log(f.id, ev.timestamp));  // replays past events too
+// readme:end
 await ex.shutdown();

@@ -9,6 +9,7 @@ const yamlOrJsonText = 'version: 1\nresources: [ {type: slot, count: 1, label: t
 const obj = { version: 1, resources: [{ type: 'slot', count: 1, label: 'task', with: [{ type: 'core', count: 1 }] }], tasks: [{ command: [], slot: 'task', count: { per_slot: 1 } }], attributes: { system: { duration: 0 } } };
 writeFileSync(path.join(scratch, 'params.txt'), '');
 
+// readme:start
 const spec = Jobspec.fromCommand(['./sim', '--seed', '7'], {
   numTasks: 4, coresPerTask: 2,             // Flux's shape rules; numNodes, exclusive, gpusPerTask too
   duration: '10m',                          // seconds or RFC 23 strings: '90s', '10m', '2h', '1d'
@@ -32,3 +33,4 @@ try {
   console.log('parse error at line', err.line);
 }
 console.log(Jobspec.fromBatchCommand('#!/bin/sh\n./sim "$1"\n', { args: ['7'] }).command);  // the script travels inside the jobspec
+// readme:end

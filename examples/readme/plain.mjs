@@ -1,6 +1,7 @@
 // README: the plain JavaScript form (no `await using`), for Node 20 and 22. Run from examples/readme.
 import { JobExecutor, Jobspec } from 'jobfutures';
 
+// readme:start
 const ex = new JobExecutor({ backend: 'local' });
 try {
   const r = await ex.submit(Jobspec.fromCommand(['./sim', '--seed', '7']));
@@ -8,3 +9,4 @@ try {
 } finally {
   await ex.shutdown();
 }
+// readme:end

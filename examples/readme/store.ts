@@ -9,6 +9,8 @@ const first = new JobExecutor({ store: 'jobs.db' });
 const id = (await first.submit(Jobspec.fromCommand(['true']))).jobid;
 await first.shutdown();
 
+// readme:start
 await using ex = new JobExecutor({ store: 'jobs.db' });     // SQLite (WAL): jobspec, every event, native id, result
 console.log(ex.recovered);                                   // what it took over from a dead owner
 console.log(ex.list({ state: 'RUN' }), ex.get(id)?.result, (await ex.attach(id)).result);       // attach works from the store, after the fact
+// readme:end
