@@ -156,12 +156,17 @@ describe('local backend: truthful events and signals', () => {
         const own = Number((await f.readStdout()).trim());
         gaps.push(own - r.tRun!);
       }
+      // The launcher takes the time before vfork(): the job cannot read the clock earlier. execa's is
+      // taken when spawn() returns, which a loaded machine may delay past the job's first act.
       for (const gap of gaps) {
-        // The launcher takes the time before vfork(): the job cannot read the clock earlier. execa's is
-        // taken when spawn() returns, which a loaded machine may delay past the job's first act.
-        expect(gap).toBeGreaterThan(spawner === 'launcher' ? -0.001 : -0.005);
-        expect(gap).toBeLessThan(0.005);
+        expect(gap).toBeGreaterThan(spawner === 'launcher' ? -0.001 : -0.02);
+        // the old behaviour (start reported when Node heard of it) was up to ~170 ms late
+        expect(gap).toBeLessThan(0.05);
       }
+      // exec of `date` and its first clock read take a few ms, more while the machine is busy
+      const sorted = [...gaps].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1]!;
+      expect(Math.abs(median)).toBeLessThan(0.005);
     }, 60_000);
 
     it(`${spawner}: start and finish are the process's own times (a 0.2 s sleep lasts 0.2 s, even as an executor's first job)`, async () => {
