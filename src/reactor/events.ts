@@ -1,5 +1,5 @@
 import { EVENT_NAMES, JOB_RESULTS, resultFrom, returncodeOf as returncodeRule, standardContext, type ContextFacts } from '../core/lifecycle.js';
-import type { JobEvent, JobException, JobResultName } from '../core/types.js';
+import type { JobEvent, JobException, JobResult, JobResultName } from '../core/types.js';
 import { F, JobTable, R, T, T_COUNT } from './job-table.js';
 
 /** Event names by code: core's lifecycle order. */
@@ -89,6 +89,26 @@ export function fatalException(extras: readonly ExtraEvent[] | undefined): JobEx
     }
   }
   return undefined;
+}
+
+/** The result of inactive job `h`, from its compact record and its extras. */
+export function resultRecord(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined): JobResult {
+  const exception = table.flags[h]! & F.EXTRAS ? fatalException(extras) : undefined;
+  const status = table.status[h]!;
+  const base = h * T_COUNT;
+  const tRun = table.times[base + T.START]!;
+  // One literal with every key (undefined when absent): a single object shape for all results.
+  return {
+    jobid: table.jobid(h),
+    nativeId: table.nativeIds[h],
+    result: RESULT_NAMES[table.result[h]!]!,
+    returncode: returncodeOf(status, table.result[h]!),
+    waitstatus: status >= 0 ? status : undefined,
+    exception,
+    tSubmit: table.times[base + T.SUBMIT]!,
+    tRun: tRun !== 0 ? tRun : undefined,
+    tCleanup: table.times[base + T.CLEAN]!,
+  };
 }
 
 /** Core's returncode rule over the table's encoding (a negative status: the job never finished). */

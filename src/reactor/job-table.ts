@@ -1,4 +1,8 @@
+import { JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
+
+/** A job inside one reactor: a small integer (its slot in the {@link JobTable}), cheaper than a JobID on hot paths. */
+export type JobRef = number;
 
 /** Job states as small integers, in RFC 21 order. */
 export const enum S {
@@ -65,6 +69,7 @@ const INITIAL_CAPACITY = 1024;
  *
  * Handles are dense indices assigned in submit order. Because the FLUID generator hands out strictly
  * increasing ids, `(idHi, idLo)` is sorted by handle and a JobID is found by binary search with no map.
+ * Jobs that keep an id made elsewhere (restored from a store) are the exception, kept in side maps.
  */
 export class JobTable {
   /** Number of handles in use. */
@@ -84,6 +89,9 @@ export class JobTable {
   specs: Jobspec[] = [];
   /** Backend ids; a holey array only when a backend sets them. */
   nativeIds: (string | undefined)[] = [];
+  /** Ids of {@link F.FOREIGN} jobs, by handle and by value. */
+  private readonly foreignIds = new Map<JobRef, JobID>();
+  private readonly foreignByValue = new Map<bigint, JobRef>();
 
   constructor() {
     this.grow(INITIAL_CAPACITY);
@@ -103,6 +111,33 @@ export class JobTable {
   reserve(count: number): void {
     const need = this.size + count;
     if (need > this.capacity) this.grow(Math.max(need, this.capacity * 2));
+  }
+
+  /** Appends a job that keeps an id made elsewhere and returns its handle. */
+  addForeign(spec: Jobspec, urgency: number, jobid: JobID): number {
+    const h = this.add(spec, urgency);
+    // keep (idHi, idLo) sorted for the binary search: a foreign slot repeats its predecessor's key
+    if (h > 0) {
+      this.idHi[h] = this.idHi[h - 1]!;
+      this.idLo[h] = this.idLo[h - 1]!;
+    }
+    this.flags[h]! |= F.FOREIGN;
+    this.foreignIds.set(h, jobid);
+    this.foreignByValue.set(jobid.value, h);
+    return h;
+  }
+
+  /** The id of a job. */
+  jobid(h: number): JobID {
+    if (this.flags[h]! & F.FOREIGN) return this.foreignIds.get(h)!;
+    return JobID.fromParts(this.idHi[h]!, this.idLo[h]!);
+  }
+
+  /** The handle of an id, or -1. */
+  find(id: JobID): number {
+    const value = id.value;
+    const h = this.findOurs(Number(value >> 24n), Number(value & 0xffffffn));
+    return h >= 0 ? h : (this.foreignByValue.get(value) ?? -1);
   }
 
   /** Finds the handle of an id of ours, or -1. */

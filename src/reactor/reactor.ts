@@ -1,18 +1,24 @@
-import { FluidGenerator, JobID } from '../ids/index.js';
+import { FluidGenerator, type JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
 import type { Backend, BackendHost, JobHandle } from '../core/backend.js';
-import type { DependencyKind, JobEvent, JobEventName, JobResult, JobState } from '../core/types.js';
+import type { DependencyKind, JobEvent, JobResult, JobState } from '../core/types.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import { F, JobTable, R, S, T, T_COUNT } from './job-table.js';
-import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, contextFacts, fatalException, rebuildEvents, resultOf, returncodeOf } from './events.js';
+import { F, type JobRef, JobTable, R, S, T, T_COUNT } from './job-table.js';
+import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, contextFacts, fatalException, rebuildEvents, resultOf, resultRecord } from './events.js';
 import { JOB_STATES, URGENCY, checkUrgency, standardContext } from '../core/lifecycle.js';
 import { ReactorFuture } from './reactor-future.js';
-import { PollLoop } from './poll-loop.js';
+import { BackendFeed, type PollErrorListener } from './backend-feed.js';
+import { DependencyGraph, resolvesNatively } from './dependency-graph.js';
+import { EventBatch, type EventContext } from './event-batch.js';
+import { Subscribers, type JobWatcher, type RawEventListener, type ReactorEventListener } from './subscribers.js';
+import { Resume, type RestoredJob, replayEvents, resumePoint } from './restore.js';
 import { now } from '../util/time.js';
 import { ClosedError, UnknownJobError } from '../core/errors.js';
 
-/** A job inside one reactor: a small integer, cheaper than a {@link JobID} on hot paths. */
-export type JobRef = number;
+export type { JobRef } from './job-table.js';
+export type { PollErrorListener } from './backend-feed.js';
+export type { JobWatcher, RawEventListener, ReactorEventListener } from './subscribers.js';
+export type { RestoredJob } from './restore.js';
 
 const STATE_NAMES = JOB_STATES;
 
@@ -42,19 +48,6 @@ export interface ReactorJournal {
   nativeId(job: JobRef, nativeId: string): void;
 }
 
-/** A job read back from a store, to be continued by this reactor (see {@link Reactor.restore}). */
-export interface RestoredJob {
-  readonly jobid: JobID;
-  readonly spec: Jobspec;
-  readonly urgency: number;
-  /** The events of its current attempt, in order. */
-  readonly events: readonly JobEvent[];
-  readonly nativeId?: string;
-  /** Jobs it waits for (already restored or finished here). */
-  readonly dependsOn?: readonly JobID[];
-  readonly dependsOnAny?: readonly JobID[];
-}
-
 /** Options of one submission. */
 export interface ReactorSubmitOptions {
   /** 0 (held) to 31 (expedite). Default 16. */
@@ -65,32 +58,8 @@ export interface ReactorSubmitOptions {
   readonly dependsOnAny?: readonly (JobID | JobRef)[];
 }
 
-/** The global event listener: positional arguments, no event object per event. */
-export type ReactorEventListener = (jobid: JobID, name: JobEventName, timestamp: number, context: Readonly<Record<string, unknown>> | undefined) => void;
-
-/**
- * Internal per-job observer (the executor's futures, `resultAsync`, `eventWatchAsync`). One object
- * per watched job, no closures: events of watched jobs are delivered in the reactor's batches.
- * @internal
- */
-export interface JobWatcher {
-  /** Called for each event of the job when the watcher asked for events. */
-  onJobEvent?(job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined): void;
-  /** Called once when the job became inactive. */
-  onJobInactive?(job: JobRef): void;
-}
-
-/** Told of a failed poll: the error and how many polls in a row failed. */
-export type PollErrorListener = (error: unknown, consecutiveFailures: number) => void;
-
-/** Raw listener over handles, for the executor. @internal */
-export type RawEventListener = (job: JobRef, code: number, timestamp: number, context: Readonly<Record<string, unknown>> | undefined) => void;
-
 /** Jobs of a fan-out that share one clock read (a power of two). */
 const SUBMIT_BLOCK = 256;
-const FLUSH_THRESHOLD = 1 << 16;
-
-
 
 /**
  * The engine: Flux's `*_async` job interface in TypeScript. It keeps every job in a compact table,
@@ -98,6 +67,9 @@ const FLUSH_THRESHOLD = 1 << 16;
  * {@link JobExecutor} is a second face on the same engine.
  *
  * Jobs are named by {@link JobRef} (an integer) on the hot path and by {@link JobID} in the API.
+ * The parts: {@link JobTable} (every job), {@link DependencyGraph} (who waits for whom),
+ * {@link BackendFeed} (submit batching and polling), {@link EventBatch} and {@link Subscribers}
+ * (event delivery); `restore.ts` decides how a stored job goes on.
  */
 export class Reactor implements BackendHost {
   /** The backend this reactor drives. */
@@ -109,41 +81,17 @@ export class Reactor implements BackendHost {
   private active = 0;
   private closed = false;
 
+  private readonly graph: DependencyGraph;
+  private readonly feed: BackendFeed;
+  private readonly subscribers: Subscribers;
+  private readonly events: EventBatch;
+
   // sparse per-job data
   private readonly extras = new Map<JobRef, ExtraEvent[]>();
   private readonly initialUrgency = new Map<JobRef, number>();
-  private readonly depsOf = new Map<JobRef, JobRef[]>();
-  private readonly anyDepsOf = new Map<JobRef, JobRef[]>();
-  private readonly unmet = new Map<JobRef, number>();
-  private readonly dependents = new Map<JobRef, JobRef[]>();
-  /** Dependencies that only need the job to end (afterany), by dependency. */
-  private readonly anyDependents = new Map<JobRef, JobRef[]>();
-  /** Per-job watchers, indexed by JobRef (dense when every job is watched, as under the executor). */
-  private readonly watchers: (JobWatcher | JobWatcher[] | undefined)[] = [];
-  private readonly foreignIds = new Map<JobRef, JobID>();
-  private readonly foreignByValue = new Map<bigint, JobRef>();
   private readonly eventCount: number[] = [];
 
-  // event batch
-  private evJob = new Int32Array(1024);
-  private evCode = new Uint8Array(1024);
-  private evTime = new Float64Array(1024);
-  private evCtx: (Readonly<Record<string, unknown>> | undefined)[] = [];
-  private evLen = 0;
-  private flushScheduled = false;
-  private flushing = false;
-  private readonly listeners: ReactorEventListener[] = [];
-  private readonly rawListeners: RawEventListener[] = [];
   private readonly pollErrorListeners: PollErrorListener[] = [];
-
-  // submit batch
-  private pendingSubmit: JobRef[] = [];
-  private submitScheduled = false;
-
-  // polling
-  private readonly pollLoop: PollLoop | undefined;
-  private readonly handedActive: Set<JobRef> | undefined;
-
   private idleWaiters: (() => void)[] = [];
 
   constructor(options: ReactorOptions) {
@@ -151,19 +99,25 @@ export class Reactor implements BackendHost {
     this.ids = options.idGenerator ?? new FluidGenerator();
     this.chunkSize = options.chunkSize ?? 8192;
     this.journal = options.journal;
-    if (this.backend.poll) {
-      const poll = this.backend.poll.bind(this.backend);
-      this.handedActive = new Set();
-      const set = this.handedActive;
-      this.pollLoop = new PollLoop(
-        this.backend.pollInterval ?? { min: 250, max: 5000 },
-        () => poll([...set]),
-        () => set.size > 0,
-        (error, failures) => {
-          for (const l of this.pollErrorListeners.slice()) l(error, failures);
-        },
-      );
-    }
+    this.graph = new DependencyGraph(
+      this.table,
+      (job, t) => {
+        if (this.table.flags[job]! & (F.HANDED | F.BATCHED)) this.dependSatisfied(job, t);
+        else this.proceedToSched(job, t, undefined);
+      },
+      (job, dep) => this.dependencyFailed(job, dep),
+    );
+    this.feed = new BackendFeed(this.backend, this.table, (error, failures) => {
+      for (const l of this.pollErrorListeners.slice()) l(error, failures);
+    });
+    this.subscribers = new Subscribers(this.table, { jobid: (job) => this.jobid(job), contextOf: (job, code) => this.contextOf(job, code) });
+    this.events = new EventBatch(this.subscribers, () => {
+      if (this.active === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
     this.backend.bind(this);
   }
 
@@ -190,8 +144,7 @@ export class Reactor implements BackendHost {
     const t = now();
     const job = this.addJob(spec, urgency, t);
     this.ids.nextInto(this.table.idHi, this.table.idLo, job);
-    if (deps) this.depsOf.set(job, deps);
-    if (anyDeps) this.anyDepsOf.set(job, anyDeps);
+    this.graph.declare(job, deps, anyDeps);
     this.announce(job);
     this.advance(job, deps, anyDeps, t);
     return job;
@@ -237,8 +190,8 @@ export class Reactor implements BackendHost {
         if ((job & (SUBMIT_BLOCK - 1)) === 0) t = now();
         this.proceedToSched(job, t, chunk);
       }
-      if (chunk.length > 0) this.handOver(chunk);
-      if (this.evLen > 0) this.flushEvents();
+      if (chunk.length > 0) this.feed.handOver(chunk);
+      if (this.events.length > 0) this.events.flush();
       if (to < end) setImmediate(step, to);
     };
     step(first);
@@ -256,11 +209,10 @@ export class Reactor implements BackendHost {
     this.setTime(job, T.DEPEND, t, E.DEPEND);
     this.setTime(job, T.PRIORITY, t, E.PRIORITY);
     this.table.state[job] = S.SCHED;
-    this.table.flags[job]! |= F.HANDED;
     this.table.nativeIds[job] = nativeId;
-    this.handedActive?.add(job);
+    this.feed.follow(job);
     this.backend.adopt(job, nativeId);
-    this.pollLoop?.kick();
+    this.feed.kick();
     return job;
   }
 
@@ -274,105 +226,53 @@ export class Reactor implements BackendHost {
     this.assertOpen();
     const known = this.lookup(job.jobid);
     if (known >= 0) return known;
-    const table = this.table;
-    const h = table.add(job.spec, job.urgency);
-    // keep (idHi, idLo) sorted for the binary search: a foreign slot repeats its predecessor's key
-    if (h > 0) {
-      table.idHi[h] = table.idHi[h - 1]!;
-      table.idLo[h] = table.idLo[h - 1]!;
-    }
-    table.flags[h]! |= F.FOREIGN;
-    this.foreignIds.set(h, job.jobid);
-    this.foreignByValue.set(job.jobid.value, h);
+    const h = this.table.addForeign(job.spec, job.urgency, job.jobid);
     this.eventCount.push(0);
     this.active++;
-    if (job.nativeId !== undefined) table.nativeIds[h] = job.nativeId;
-    this.replay(h, job.events);
-    const flags = table.flags[h]!;
-    const base = h * T_COUNT;
-    if (table.times[base + T.CLEAN] !== 0) {
-      table.result[h] = resultOf(flags, table.status[h]!, fatalException(this.extras.get(h)));
-      table.state[h] = S.INACTIVE;
-      this.active--;
-    } else if (flags & F.FINISH || (flags & F.FATAL && !(flags & F.START) && job.nativeId === undefined)) {
-      this.abandoned(h);
-    } else if (job.nativeId !== undefined || flags & (F.ALLOC | F.START) || (table.times[base + T.PRIORITY] !== 0 && this.backend.recover)) {
-      // The backend may know it: started, named, or (a SCHED job) reached it just before its owner
-      // died, with an sbatch in flight. It finds out, and submits again only what never got there.
-      table.state[h] = flags & F.START ? S.RUN : S.SCHED;
-      table.flags[h]! |= F.HANDED;
-      this.handedActive?.add(h);
-      if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, allocated: (flags & F.ALLOC) !== 0, started: (flags & F.START) !== 0 });
-      else if (job.nativeId !== undefined && this.backend.adopt && this.backend.capabilities.adopt) {
-        // No recovery of its own: follow the job by its native id, as one submitted elsewhere.
-        this.backend.adopt(h, job.nativeId);
-      } else {
-        this.exception(h, 'lost', 0, `the ${this.backend.name} backend cannot follow a job started by another process`);
+    if (job.nativeId !== undefined) this.table.nativeIds[h] = job.nativeId;
+    const extras = replayEvents(this.table, h, job.events);
+    if (extras) this.extras.set(h, extras);
+    this.eventCount[h] = job.events.length;
+    const table = this.table;
+    switch (resumePoint(table, h, job.nativeId !== undefined, this.backend.recover !== undefined)) {
+      case Resume.INACTIVE:
+        table.result[h] = resultOf(table.flags[h]!, table.status[h]!, fatalException(extras));
+        table.state[h] = S.INACTIVE;
+        this.active--;
+        break;
+      case Resume.ABANDON:
         this.abandoned(h);
+        break;
+      case Resume.BACKEND: {
+        const flags = table.flags[h]!;
+        table.state[h] = flags & F.START ? S.RUN : S.SCHED;
+        this.feed.follow(h);
+        if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, allocated: (flags & F.ALLOC) !== 0, started: (flags & F.START) !== 0 });
+        else if (job.nativeId !== undefined && this.backend.adopt && this.backend.capabilities.adopt) {
+          // No recovery of its own: follow the job by its native id, as one submitted elsewhere.
+          this.backend.adopt(h, job.nativeId);
+        } else {
+          this.exception(h, 'lost', 0, `the ${this.backend.name} backend cannot follow a job started by another process`);
+          this.abandoned(h);
+        }
+        this.feed.kick();
+        break;
       }
-      this.pollLoop?.kick();
-    } else if (table.times[base + T.PRIORITY] !== 0) {
-      table.state[h] = S.SCHED;
-      this.batchSubmit(h);
-    } else {
-      const resolve = (ids: readonly JobID[] | undefined, what: string) =>
-        ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;
-      const deps = resolve(job.dependsOn, 'dependsOn');
-      const anyDeps = resolve(job.dependsOnAny, 'dependsOnAny');
-      if (deps) this.depsOf.set(h, deps);
-      if (anyDeps) this.anyDepsOf.set(h, anyDeps);
-      this.advance(h, deps, anyDeps);
+      case Resume.SCHEDULE:
+        table.state[h] = S.SCHED;
+        this.feed.queue(h);
+        break;
+      case Resume.DEPEND: {
+        const resolve = (ids: readonly JobID[] | undefined, what: string) =>
+          ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;
+        const deps = resolve(job.dependsOn, 'dependsOn');
+        const anyDeps = resolve(job.dependsOnAny, 'dependsOnAny');
+        this.graph.declare(h, deps, anyDeps);
+        this.advance(h, deps, anyDeps);
+        break;
+      }
     }
     return h;
-  }
-
-  /** Loads past events into a job's compact record without journaling or delivering them. */
-  private replay(h: JobRef, events: readonly JobEvent[]): void {
-    const table = this.table;
-    const base = h * T_COUNT;
-    for (const ev of events) {
-      const t = ev.timestamp;
-      switch (ev.name) {
-        case 'submit':
-          table.times[base + T.SUBMIT] = t;
-          break;
-        case 'depend':
-          table.times[base + T.DEPEND] = t;
-          break;
-        case 'priority':
-          table.times[base + T.PRIORITY] = t;
-          break;
-        case 'alloc':
-          table.times[base + T.ALLOC] = t;
-          table.flags[h]! |= F.ALLOC;
-          break;
-        case 'start':
-          table.times[base + T.START] = t;
-          table.flags[h]! |= F.START;
-          break;
-        case 'finish':
-          table.times[base + T.FINISH] = t;
-          table.flags[h]! |= F.FINISH;
-          table.status[h] = Number(ev.context?.status ?? 0);
-          break;
-        case 'clean':
-          table.times[base + T.CLEAN] = t;
-          break;
-        case 'exception':
-        case 'urgency': {
-          const context = ev.context ?? {};
-          let list = this.extras.get(h);
-          if (!list) this.extras.set(h, (list = []));
-          table.flags[h]! |= F.EXTRAS;
-          list.push({ pos: this.eventCount[h]!, name: ev.name, timestamp: t, context });
-          if (ev.name === 'exception' && context.severity === 0) table.flags[h]! |= F.FATAL;
-          break;
-        }
-        default:
-          break; // validate, release, free: derived
-      }
-      this.eventCount[h]!++;
-    }
   }
 
   private newJob(spec: Jobspec, urgency: number): JobRef {
@@ -423,88 +323,43 @@ export class Reactor implements BackendHost {
    */
   private advance(job: JobRef, deps: readonly JobRef[] | undefined, anyDeps?: readonly JobRef[], t = now()): void {
     if (deps || anyDeps) {
-      let unmet = 0;
-      for (const dep of deps ?? []) {
-        if (this.table.state[dep] === S.INACTIVE) {
-          if (this.table.result[dep] !== R.COMPLETED) {
-            this.table.state[job] = S.DEPEND;
-            this.dependencyFailed(job, dep);
-            return;
-          }
-        } else {
-          unmet++;
-          pushTo(this.dependents, dep, job);
-        }
-      }
-      for (const dep of anyDeps ?? []) {
-        if (this.table.state[dep] !== S.INACTIVE) {
-          unmet++;
-          pushTo(this.anyDependents, dep, job);
-        }
-      }
-      if (unmet > 0) {
+      const failed = deps ? this.graph.failedDependency(deps) : -1;
+      if (failed >= 0) {
         this.table.state[job] = S.DEPEND;
-        this.unmet.set(job, unmet);
-        if (this.resolvesNatively(deps, anyDeps)) this.batchSubmit(job);
-        this.scheduleFlush();
+        this.dependencyFailed(job, failed);
+        return;
+      }
+      if (this.graph.wait(job, deps, anyDeps) > 0) {
+        this.table.state[job] = S.DEPEND;
+        if (resolvesNatively(this.backend.capabilities.nativeDependencies, deps, anyDeps)) this.feed.queue(job);
+        this.events.schedule();
         return;
       }
     }
     this.proceedToSched(job, t, undefined);
   }
 
-  /** Whether the backend resolves every kind of dependency the job has. */
-  private resolvesNatively(deps: readonly JobRef[] | undefined, anyDeps: readonly JobRef[] | undefined): boolean {
-    const native = this.backend.capabilities.nativeDependencies;
-    return (!deps?.length || native.includes('afterok')) && (!anyDeps?.length || native.includes('afterany'));
-  }
-
   /** Dependencies are met: `depend` and `priority`, then SCHED (the job may already be with the backend). */
   private dependSatisfied(job: JobRef, t: number): void {
-    this.unmet.delete(job);
+    this.graph.stopWaiting(job);
     this.setTime(job, T.DEPEND, t, E.DEPEND);
     this.setTime(job, T.PRIORITY, t, E.PRIORITY);
     if (this.table.state[job] === S.DEPEND) this.table.state[job] = S.SCHED;
   }
 
-  private batchSubmit(job: JobRef): void {
-    this.table.flags[job]! |= F.BATCHED;
-    this.pendingSubmit.push(job);
-    if (!this.submitScheduled) {
-      this.submitScheduled = true;
-      queueMicrotask(this.flushSubmits);
-    }
+  private dependencyFailed(job: JobRef, dep: JobRef): void {
+    const result = RESULT_NAMES[this.table.result[dep]!] ?? 'FAILED';
+    // raise() takes the job back from the backend if it already has it
+    this.raise(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
   }
 
+  /** `depend` and `priority`, then SCHED: into `into` (a fan-out chunk) or the next submit batch. */
   private proceedToSched(job: JobRef, t: number, into: JobRef[] | undefined): void {
     this.setTime(job, T.DEPEND, t, E.DEPEND);
     this.setTime(job, T.PRIORITY, t, E.PRIORITY);
     this.table.state[job] = S.SCHED;
     if (into) into.push(job);
-    else this.batchSubmit(job);
-  }
-
-  private readonly flushSubmits = (): void => {
-    this.submitScheduled = false;
-    const batch = this.pendingSubmit;
-    if (batch.length === 0) return;
-    this.pendingSubmit = [];
-    const flags = this.table.flags;
-    const ready: JobRef[] = [];
-    for (const job of batch) {
-      if ((flags[job]! & F.BATCHED) === 0) continue;
-      flags[job]! &= ~F.BATCHED;
-      ready.push(job);
-    }
-    if (ready.length > 0) this.handOver(ready);
-  };
-
-  private handOver(jobs: JobRef[]): void {
-    const flags = this.table.flags;
-    for (const job of jobs) flags[job]! |= F.HANDED;
-    if (this.handedActive) for (const job of jobs) this.handedActive.add(job);
-    this.backend.submit(jobs);
-    this.pollLoop?.kick();
+    else this.feed.queue(job);
   }
 
   // ---------------------------------------------------------------- control
@@ -531,7 +386,7 @@ export class Reactor implements BackendHost {
     if (flags & F.HANDED) this.backend.cancel(h);
     else {
       this.table.flags[h] = flags & ~F.BATCHED;
-      this.unmet.delete(h);
+      this.graph.stopWaiting(h);
       this.abandoned(h);
     }
     return true;
@@ -593,9 +448,7 @@ export class Reactor implements BackendHost {
 
   /** The JobRef of an id, or -1. */
   lookup(id: JobID): JobRef {
-    const value = id.value;
-    const h = this.table.findOurs(Number(value >> 24n), Number(value & 0xffffffn));
-    return h >= 0 ? h : (this.foreignByValue.get(value) ?? -1);
+    return this.table.find(id);
   }
 
   /** RFC 21 state of a job. */
@@ -611,24 +464,7 @@ export class Reactor implements BackendHost {
   /** The result of an inactive job (undefined while active). */
   resultOf(job: JobID | JobRef): JobResult | undefined {
     const h = this.ref(job);
-    const table = this.table;
-    if (table.state[h] !== S.INACTIVE) return undefined;
-    const exception = table.flags[h]! & F.EXTRAS ? fatalException(this.extras.get(h)) : undefined;
-    const status = table.status[h]!;
-    const base = h * T_COUNT;
-    const tRun = table.times[base + T.START]!;
-    // One literal with every key (undefined when absent): a single object shape for all results.
-    return {
-      jobid: this.jobid(h),
-      nativeId: table.nativeIds[h],
-      result: RESULT_NAMES[table.result[h]!]!,
-      returncode: returncodeOf(status, table.result[h]!),
-      waitstatus: status >= 0 ? status : undefined,
-      exception,
-      tSubmit: table.times[base + T.SUBMIT]!,
-      tRun: tRun !== 0 ? tRun : undefined,
-      tCleanup: table.times[base + T.CLEAN]!,
-    };
+    return this.table.state[h] === S.INACTIVE ? resultRecord(this.table, h, this.extras.get(h)) : undefined;
   }
 
   /** The result name of an inactive job, without building the result (undefined while active). */
@@ -668,8 +504,8 @@ export class Reactor implements BackendHost {
     if (this.table.state[h] === S.INACTIVE) return () => {};
     const watcher: JobWatcher = { onJobEvent: (j, code, t, ctx) => callback(this.toEvent(j, code, t, ctx)) };
     // Events of this job still in the batch are already in `past`: the watcher skips them.
-    const buffered = this.countBuffered(h);
-    if (buffered > 0) this.pendingSkip.set(watcher, buffered);
+    const buffered = this.events.countOf(h);
+    if (buffered > 0) this.subscribers.skip(watcher, buffered);
     const stop = () => this.unwatch(h, watcher);
     this.watch(h, watcher, true);
     return stop;
@@ -690,50 +526,32 @@ export class Reactor implements BackendHost {
 
   /** The error of the last poll, if it failed (undefined once a poll succeeds again). */
   get lastPollError(): unknown {
-    return this.pollLoop?.lastError;
+    return this.feed.lastPollError;
   }
 
   /** Adds a global listener for every event of every job; returns a function that removes it. */
   onEvent(listener: ReactorEventListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.subscribers.onEvent(listener);
   }
 
   /** @internal Raw listener over JobRefs (the executor's `watch()`). */
   onRawEvent(listener: RawEventListener): () => void {
-    this.rawListeners.push(listener);
-    return () => {
-      const i = this.rawListeners.indexOf(listener);
-      if (i >= 0) this.rawListeners.splice(i, 1);
-    };
+    return this.subscribers.onRawEvent(listener);
   }
 
   /** @internal Registers a per-job watcher; `events` asks for every event, else only inactivity. */
   watch(job: JobRef, watcher: JobWatcher, events: boolean): void {
-    const existing = this.watchers[job];
-    if (!existing) this.watchers[job] = watcher;
-    else if (Array.isArray(existing)) existing.push(watcher);
-    else this.watchers[job] = [existing, watcher];
-    this.table.flags[job]! |= events ? F.WATCHED | F.NOTIFY : F.NOTIFY;
+    this.subscribers.watch(job, watcher, events);
   }
 
   /** @internal */
   unwatch(job: JobRef, watcher: JobWatcher): void {
-    const existing = this.watchers[job];
-    if (existing === watcher) this.watchers[job] = undefined;
-    else if (Array.isArray(existing)) {
-      const i = existing.indexOf(watcher);
-      if (i >= 0) existing.splice(i, 1);
-      if (existing.length === 0) this.watchers[job] = undefined;
-    }
+    this.subscribers.unwatch(job, watcher);
   }
 
   /** Resolves when every submitted job is inactive. */
   run(): Promise<void> {
-    if (this.active === 0 && this.evLen === 0) return Promise.resolve();
+    if (this.active === 0 && this.events.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -741,7 +559,7 @@ export class Reactor implements BackendHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.pollLoop?.stop();
+    this.feed.stop();
     await this.backend.close();
   }
 
@@ -759,8 +577,7 @@ export class Reactor implements BackendHost {
 
   /** The id of a job. */
   jobid(job: JobHandle): JobID {
-    if (this.table.flags[job]! & F.FOREIGN) return this.foreignIds.get(job)!;
-    return JobID.fromParts(this.table.idHi[job]!, this.table.idLo[job]!);
+    return this.table.jobid(job);
   }
 
   /** @internal */
@@ -770,7 +587,7 @@ export class Reactor implements BackendHost {
 
   /** @internal */
   dependencies(job: JobHandle, kind: DependencyKind): readonly JobHandle[] {
-    return (kind === 'afterok' ? this.depsOf : this.anyDepsOf).get(job) ?? [];
+    return this.graph.declared(job, kind);
   }
 
   /** The backend's own id of a job, once known. */
@@ -852,49 +669,17 @@ export class Reactor implements BackendHost {
 
   // ---------------------------------------------------------------- internals
 
+  /** The job becomes inactive: its result is settled, and the jobs waiting for it go on or fail. */
   private clean(job: JobRef, t: number): void {
     const table = this.table;
     const exception = table.flags[job]! & F.EXTRAS ? fatalException(this.extras.get(job)) : undefined;
     table.result[job] = resultOf(table.flags[job]!, table.status[job]!, exception);
     table.state[job] = S.INACTIVE;
     this.setTime(job, T.CLEAN, t, E.CLEAN);
-    this.handedActive?.delete(job);
+    this.feed.ended(job);
     this.active--;
-    const ok = table.result[job] === R.COMPLETED;
-    const waiting = this.dependents.get(job);
-    if (waiting) {
-      this.dependents.delete(job);
-      for (const d of waiting) {
-        if (table.state[d] !== S.DEPEND) continue;
-        if (ok) this.dependencyMet(d, t);
-        else {
-          this.unmet.delete(d);
-          this.dependencyFailed(d, job);
-        }
-      }
-    }
-    const waitingAny = this.anyDependents.get(job);
-    if (waitingAny) {
-      this.anyDependents.delete(job);
-      for (const d of waitingAny) if (table.state[d] === S.DEPEND) this.dependencyMet(d, t);
-    }
-    if (this.active === 0) this.scheduleFlush();
-  }
-
-  private dependencyMet(job: JobRef, t: number): void {
-    const left = this.unmet.get(job)! - 1;
-    if (left > 0) this.unmet.set(job, left);
-    else if (this.table.flags[job]! & (F.HANDED | F.BATCHED)) this.dependSatisfied(job, t);
-    else {
-      this.unmet.delete(job);
-      this.proceedToSched(job, t, undefined);
-    }
-  }
-
-  private dependencyFailed(job: JobRef, dep: JobRef): void {
-    const result = RESULT_NAMES[this.table.result[dep]!] ?? 'FAILED';
-    // raise() takes the job back from the backend if it already has it
-    this.raise(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
+    this.graph.ended(job, table.result[job] === R.COMPLETED, t);
+    if (this.active === 0) this.events.schedule();
   }
 
   private setTime(job: JobRef, slot: T, t: number, code: E): void {
@@ -910,118 +695,22 @@ export class Reactor implements BackendHost {
     this.record(job, name === 'exception' ? E.EXCEPTION : E.URGENCY, t, context);
   }
 
-  private record(job: JobRef, code: E, t: number, ctx: Readonly<Record<string, unknown>> | undefined): void {
+  /** Counts and journals an event, and batches it for delivery if anybody will receive it. */
+  private record(job: JobRef, code: E, t: number, ctx: EventContext): void {
     this.eventCount[job]!++;
     if (this.journal) this.journal.event(job, code, t, ctx);
     const flags = this.table.flags[job]!;
-    if (this.listeners.length > 0 || this.rawListeners.length > 0 || flags & F.WATCHED || (code === E.CLEAN && flags & F.NOTIFY)) this.push(job, code, t, ctx);
-  }
-
-  private push(job: JobRef, code: E, t: number, ctx: Readonly<Record<string, unknown>> | undefined): void {
-    const i = this.evLen;
-    if (i === this.evJob.length) {
-      const n = i * 2;
-      const j = new Int32Array(n);
-      j.set(this.evJob);
-      this.evJob = j;
-      const c = new Uint8Array(n);
-      c.set(this.evCode);
-      this.evCode = c;
-      const tt = new Float64Array(n);
-      tt.set(this.evTime);
-      this.evTime = tt;
-    }
-    this.evJob[i] = job;
-    this.evCode[i] = code;
-    this.evTime[i] = t;
-    this.evCtx[i] = ctx;
-    this.evLen = i + 1;
-    if (this.evLen >= FLUSH_THRESHOLD && !this.flushing) this.flushEvents();
-    else this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(this.flushTask);
-  }
-
-  private readonly flushTask = (): void => {
-    this.flushScheduled = false;
-    this.flushEvents();
-  };
-
-  /** Delivers the batched events, then wakes `run()` waiters if nothing is active. */
-  private flushEvents(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      for (let i = 0; i < this.evLen; i++) {
-        const job = this.evJob[i]!;
-        const code = this.evCode[i]!;
-        const t = this.evTime[i]!;
-        const ctx = this.evCtx[i];
-        this.evCtx[i] = undefined;
-        if (this.rawListeners.length > 0) for (const l of this.rawListeners) l(job, code, t, ctx);
-        if (this.listeners.length > 0) {
-          const id = this.jobid(job);
-          const full = ctx ?? this.contextOf(job, code);
-          for (const l of this.listeners) l(id, EVENT_NAMES[code]!, t, full);
-        }
-        const flags = this.table.flags[job]!;
-        if (flags & (F.WATCHED | F.NOTIFY)) this.deliverToWatchers(job, code, t, ctx, flags);
-      }
-    } finally {
-      this.evLen = 0;
-      this.flushing = false;
-    }
-    if (this.active === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
-  }
-
-  private deliverToWatchers(job: JobRef, code: number, t: number, ctx: Readonly<Record<string, unknown>> | undefined, flags: number): void {
-    const w = this.watchers[job];
-    if (!w) return;
-    if (code === E.CLEAN) this.watchers[job] = undefined;
-    if (!Array.isArray(w)) {
-      this.deliverTo(w, job, code, t, ctx, flags);
-      return;
-    }
-    for (const watcher of w.slice()) this.deliverTo(watcher, job, code, t, ctx, flags);
-  }
-
-  private deliverTo(watcher: JobWatcher, job: JobRef, code: number, t: number, ctx: Readonly<Record<string, unknown>> | undefined, flags: number): void {
-    if (flags & F.WATCHED && watcher.onJobEvent) {
-      const skip = this.pendingSkip.size > 0 ? this.pendingSkip.get(watcher) : undefined;
-      if (skip !== undefined && skip > 0) this.pendingSkip.set(watcher, skip - 1);
-      else watcher.onJobEvent(job, code, t, ctx ?? this.contextOf(job, code));
-    }
-    if (code === E.CLEAN) {
-      if (this.pendingSkip.size > 0) this.pendingSkip.delete(watcher);
-      watcher.onJobInactive?.(job);
-    }
-  }
-
-  /** Watchers started while some of the job's events were still in the batch skip those (they got them as "past"). */
-  private readonly pendingSkip = new Map<JobWatcher, number>();
-
-  private countBuffered(job: JobRef): number {
-    let n = 0;
-    for (let i = 0; i < this.evLen; i++) if (this.evJob[i] === job) n++;
-    return n;
+    if (this.subscribers.listening || flags & F.WATCHED || (code === E.CLEAN && flags & F.NOTIFY)) this.events.push(job, code, t, ctx);
   }
 
   /** Rebuilds the context of a standard event from the table (contexts are not stored per event). */
-  private contextOf(job: JobRef, code: number): Readonly<Record<string, unknown>> | undefined {
+  private contextOf(job: JobRef, code: number): EventContext {
     const urgency = code === E.SUBMIT ? (this.initialUrgency.get(job) ?? this.table.urgency[job]!) : this.table.urgency[job]!;
     return standardContext(EVENT_NAMES[code]!, contextFacts(this.table, job, urgency));
   }
 
   /** @internal Builds a JobEvent for a watcher. */
-  toEvent(job: JobRef, code: number, t: number, ctx: Readonly<Record<string, unknown>> | undefined): JobEvent {
+  toEvent(job: JobRef, code: number, t: number, ctx: EventContext): JobEvent {
     const context = ctx ?? this.contextOf(job, code);
     return context ? { name: EVENT_NAMES[code]!, timestamp: t, context } : { name: EVENT_NAMES[code]!, timestamp: t };
   }
@@ -1029,12 +718,6 @@ export class Reactor implements BackendHost {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError('reactor');
   }
-}
-
-function pushTo(map: Map<JobRef, JobRef[]>, key: JobRef, value: JobRef): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 function settled<T>(fn: () => T): ReactorFuture<T> {
