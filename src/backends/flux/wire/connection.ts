@@ -36,7 +36,8 @@ export interface FluxStream {
   /**
    * Settles when the stream ends: resolves on Flux's ENODATA end-of-stream response, rejects with
    * {@link FluxRpcError} on any other error response, or {@link FluxConnectionError} if the
-   * connection closes first.
+   * connection closes first, or with what `onResponse` threw. Observe it to see errors: an
+   * unobserved rejection is not reported as unhandled.
    */
   readonly done: Promise<void>;
   /**
@@ -155,6 +156,9 @@ export class FluxConnection {
       resolveDone = res;
       rejectDone = rej;
     });
+    // A stream cancelled and forgotten must not crash the process with an unhandled rejection;
+    // callers that await `done` still see the error.
+    done.catch(() => {});
     let callbackError: Error | undefined;
     let cancelled = false;
     const cancel = (cancelTopic = `${topic}-cancel`): void => {

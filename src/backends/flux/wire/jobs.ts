@@ -25,11 +25,21 @@ export interface SubmitOptions {
 /** `FLUX_JOB_*` submit flags (`src/common/libjob/job.h`). */
 export const SubmitFlag = { DEBUG: 2, WAITABLE: 4, NOVALIDATE: 8 } as const;
 
-/** A job id from a JSON value (number or bigint). @throws {@link FluxProtocolError} otherwise. */
+/**
+ * A job id from a JSON value. Flux packs ids with jansson's `I` (json_int_t, a signed 64-bit), so
+ * an id at or above 2^63 arrives negative (FLUX_JOBID_ANY is `-1`): read back as unsigned.
+ *
+ * @throws {@link FluxProtocolError} if the value is not an integer.
+ */
 export function toJobId(v: JsonValue | undefined, where: string): bigint {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'bigint') return BigInt.asUintN(64, v);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt.asUintN(64, BigInt(v));
   throw new FluxProtocolError(where, `expected a job id, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+}
+
+/** A job id as Flux unpacks it (`I`, signed 64-bit): ids at or above 2^63 are sent negative. */
+export function fromJobId(id: bigint): bigint {
+  return BigInt.asIntN(64, id);
 }
 
 function submitPayload(jobspec: object | string, opts: SubmitOptions): JsonObject {
@@ -68,7 +78,7 @@ export function submitJobs(conn: FluxConnection, jobspecs: readonly (object | st
  * in `src/modules/job-manager/raise.c`), empty response. Severity 0 is fatal (the job ends).
  */
 export async function raiseException(conn: FluxConnection, id: bigint, type: string, severity: number, note?: string): Promise<void> {
-  const payload: JsonObject = { id, severity, type };
+  const payload: JsonObject = { id: fromJobId(id), severity, type };
   if (note !== undefined) payload.note = note;
   await conn.rpc('job-manager.raise', payload);
 }
@@ -88,7 +98,7 @@ export function cancelJob(conn: FluxConnection, id: bigint, reason?: string): Pr
  * @throws {@link FluxRpcError} e.g. EINVAL "job is not running".
  */
 export async function killJob(conn: FluxConnection, id: bigint, signum = 15): Promise<void> {
-  await conn.rpc('job-manager.kill', { id, signum });
+  await conn.rpc('job-manager.kill', { id: fromJobId(id), signum });
 }
 
 /**
@@ -98,7 +108,7 @@ export async function killJob(conn: FluxConnection, id: bigint, signum = 15): Pr
  * @returns The previous urgency.
  */
 export async function setUrgency(conn: FluxConnection, id: bigint, urgency: number): Promise<number> {
-  const r = await conn.rpc('job-manager.urgency', { id, urgency });
+  const r = await conn.rpc('job-manager.urgency', { id: fromJobId(id), urgency });
   return typeof r?.old_urgency === 'number' ? r.old_urgency : -1;
 }
 
@@ -167,7 +177,7 @@ export const EventWatchFlag = { WAITCREATE: 1, INITIAL_SENTINEL: 2 } as const;
  */
 export function watchEventlog(conn: FluxConnection, id: bigint, onEvent: (e: EventlogEntry) => void, path = 'eventlog', flags = 0): FluxStream {
   const where = 'response to job-info.eventlog-watch';
-  return conn.stream('job-info.eventlog-watch', { id, path, flags }, (p) => {
+  return conn.stream('job-info.eventlog-watch', { id: fromJobId(id), path, flags }, (p) => {
     if (typeof p?.event !== 'string') throw new FluxProtocolError(where, 'no event string');
     onEvent(parseEventlogEntry(p.event, where));
   });
@@ -179,7 +189,7 @@ export function watchEventlog(conn: FluxConnection, id: bigint, onEvent: (e: Eve
  * flag JSON_DECODE (1) is set. Keys: `eventlog`, `jobspec`, `R`, `J`...
  */
 export async function lookupJob(conn: FluxConnection, id: bigint, keys: readonly string[], flags = 0): Promise<JsonObject> {
-  const r = await conn.rpc('job-info.lookup', { id, keys, flags });
+  const r = await conn.rpc('job-info.lookup', { id: fromJobId(id), keys, flags });
   return r ?? {};
 }
 
