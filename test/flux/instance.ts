@@ -1,0 +1,44 @@
+/**
+ * Finds the Flux dev instance started by scripts/flux/start-dev-instance.sh for the Flux tests:
+ * its URI from FLUX_URI or the script's well-known file, and the flux command for comparisons.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { FluxConnection, localPathOf } from '../../src/backends/flux/wire/index.js';
+
+/** Where start-dev-instance.sh writes the URI (JOBF_FLUX_STATE overrides the directory). */
+export const URI_FILE = `${process.env.JOBF_FLUX_STATE ?? '/run/jobfutures-flux'}/uri`;
+
+/** The instance's URI and flux binary, or `undefined` (after one loud console line) when none is reachable. */
+export async function findInstance(): Promise<{ uri: string; flux: string } | undefined> {
+  let uri = process.env.FLUX_URI;
+  if (!uri && existsSync(URI_FILE)) uri = readFileSync(URI_FILE, 'utf8').trim();
+  const why = !uri
+    ? `no FLUX_URI and no ${URI_FILE}`
+    : !uri.startsWith('local://') || !existsSync(localPathOf(uri))
+      ? `no socket for ${uri}`
+      : await FluxConnection.connect(uri).then(
+          (c) => c.close().then(() => undefined),
+          (e: Error) => e.message,
+        );
+  if (why || !uri) {
+    console.warn(`\n*** SKIPPING Flux wire tests: no reachable Flux instance (${why}); run scripts/flux/start-dev-instance.sh ***\n`);
+    return undefined;
+  }
+  let flux = 'flux';
+  try {
+    execFileSync('sh', ['-c', 'command -v flux'], { stdio: 'ignore' });
+  } catch {
+    flux = `${process.env.FLUX_PREFIX ?? '/opt/jobfutures-flux'}/bin/flux`;
+  }
+  return { uri, flux };
+}
+
+/** Runs a flux command against the instance and returns its stdout. */
+export function fluxCmd(inst: { uri: string; flux: string }, args: string[], input?: string): string {
+  return execFileSync(inst.flux, args, {
+    env: { ...process.env, FLUX_URI: inst.uri, FLUX_F58_FORCE_ASCII: '1' },
+    encoding: 'utf8',
+    input,
+  });
+}
