@@ -5,7 +5,7 @@
  * @module
  */
 import { getSystemErrorName } from 'node:util';
-import { JobfuturesError } from '../../../errors.js';
+import { JobfuturesError } from '../../../util/errors.js';
 
 /**
  * The symbolic name of a Linux errno as Flux sends it (`ENOENT` for 2), or `errno N` when unknown.

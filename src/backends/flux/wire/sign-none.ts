@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../../../errors.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
 
 /**
  * Wraps jobspec text as a `none`-signed `J`.
