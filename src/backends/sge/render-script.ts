@@ -1,0 +1,253 @@
+/**
+ * {@link renderSgeScript}: the Grid Engine job script (`#$` directives + bash) of one job or of
+ * an array (`-t 1-N`) of jobs built from the same spec, modelled on the Slurm batch script
+ * (`../slurm/render-batch-script.ts`). Pure: no I/O, no clock, no environment.
+ *
+ * Directives: `-S /bin/bash`, `-N` (a name Grid Engine accepts), `-wd <logDir>`, `-o`/`-e`
+ * `/dev/null`, `-r n`, `-l h_rt`, `-pe`, `-q`, `-P`, `-h`, `-hold_jid`, `-t`/`-tc`. The script then
+ *
+ * 1. picks the job's F58 id (arrays: a `case "$SGE_TASK_ID"` table, task `i + 1` runs `ids[i]`);
+ * 2. opens the job's stdin/stdout/stderr itself and enters its working directory: Grid Engine
+ *    would put a job whose `-o`/`-e`/`-i` file or `-wd` folder cannot be opened in the error state
+ *    `Eqw` for ever, and its paths cannot hold `:` (`host:path`), `,` (lists), `$` (it expands
+ *    `$HOME`, `$JOB_ID`, ...) nor quotes (directive quotes are dropped). Failing here instead ends
+ *    the job normally, with the reason in its status file;
+ * 3. runs the command under the Perl reaper (the Slurm one, {@link SGE_REAPER_SOURCE} keeps Grid
+ *    Engine's variables instead of Slurm's), which gives the command exactly Grid Engine's job
+ *    variables ({@link isSgeJobVariable}) plus the job's environment, creates
+ *    `<logDir>/<f58>.status.started` and writes the wait status to `<logDir>/<f58>.status`;
+ * 4. exits with the command's exit code (128 + N after signal N), except 99 and 100, which
+ *    become 1: Grid Engine requeues a job script that exits 99 (for ever) and puts one that
+ *    exits 100 in `Eqw` (its `-hold_jid` dependents then wait for ever).
+ *
+ * Grid Engine reads `#$` lines anywhere in a script: every value is quoted onto one line
+ * ({@link sgeQuote}), so no line but the directives at the top can start with `#$`.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { REAPER_SOURCE } from '../slurm/reaper.js';
+import { shQuote, shTemplate } from '../slurm/quote.js';
+import { trimSlash } from '../slurm/render-batch-script.js';
+
+export { startedPath, statusPath } from '../slurm/render-batch-script.js';
+
+/** What {@link renderSgeScript} needs: everything already resolved by the backend. */
+export interface SgeScriptInput {
+  /** F58 ids: one for a plain job; several for an array (task `i + 1` runs `ids[i]`). */
+  readonly ids: readonly string[];
+  /** The command and its arguments (run with execvp, no shell). */
+  readonly command: readonly string[];
+  /**
+   * The job's environment, exactly. Names Grid Engine sets for the job ({@link isSgeJobVariable})
+   * are skipped (a stale `JOB_ID` or `PE_HOSTFILE` from an enclosing job would misdirect
+   * `mpirun`), except `SGE_TASK_ID`, which one-job-per-index fan-outs set (`jobf submit
+   * --array`); so are the `JOBFUTURES_*` variables the script sets itself.
+   */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Job name (`{{name}}` in paths; `-N` after {@link sgeJobName}). */
+  readonly name: string;
+  /**
+   * Absolute folder for status files, shared with the execution hosts; also the job's `-wd`
+   * (it must exist). Must not hold `"`, `'`, `$`, `:`, `,` or control characters.
+   */
+  readonly logDir: string;
+  /** Absolute working directory of the command. */
+  readonly cwd: string;
+  /** Absolute stdout path template (`{{id}}`, `{{name}}` allowed). */
+  readonly stdout: string;
+  /** Absolute stderr path template; may equal `stdout` (one file, both streams). */
+  readonly stderr: string;
+  /** Absolute stdin path template, if stdin is redirected (else `/dev/null`). */
+  readonly stdin?: string;
+  /** Slots (cores) for the job; more than one asks for `-pe <parallelEnvironment> <slots>`. */
+  readonly slots: number;
+  /** Parallel environment for `slots > 1`: `smp` (one host, the default) or `mpi` (any hosts). */
+  readonly parallelEnvironment?: string;
+  /** Time limit in seconds; 0 = none. Becomes `-l h_rt=<seconds>`, rounded up. */
+  readonly duration: number;
+  /** `-q` queue (or queue list, `all.q,long.q`). */
+  readonly queue?: string;
+  /** `-P` project. */
+  readonly project?: string;
+  /** Submit held (`-h`). */
+  readonly hold: boolean;
+  /** Grid Engine job ids this job waits for (`-hold_jid`: runs after they end, however they end). */
+  readonly dependencies: readonly string[];
+  /** Arrays: at most this many tasks at once (`-tc`). */
+  readonly arrayThrottle?: number;
+}
+
+/** The output of {@link renderSgeScript}. */
+export interface RenderedSgeScript {
+  /** qsub options besides the script's directives: the script goes on stdin or as a file after them. */
+  readonly qsubArgs: string[];
+  /** The job script's text. */
+  readonly script: string;
+}
+
+/**
+ * Variables Grid Engine sets for a job besides `SGE_*` (seen on SGE 8.1.9: `NSLOTS`, `PE_HOSTFILE`
+ * with `-pe`; `TMPDIR` is in the list for other versions).
+ */
+const SGE_JOB_VARIABLES = ['ARC', 'ENVIRONMENT', 'JOB_ID', 'JOB_NAME', 'JOB_SCRIPT', 'NHOSTS', 'NQUEUES', 'NSLOTS', 'PE', 'PE_HOSTFILE', 'QUEUE', 'REQNAME', 'REQUEST', 'RESTARTED', 'TMP', 'TMPDIR'] as const;
+
+/** Whether Grid Engine sets `name` for a job (`SGE_*`, `JOB_ID`, `NSLOTS`, `PE_HOSTFILE`, ...). */
+export function isSgeJobVariable(name: string): boolean {
+  return name.startsWith('SGE_') || (SGE_JOB_VARIABLES as readonly string[]).includes(name);
+}
+
+const SLURM_FILTER = 'grep { /^SLURM/ } keys %ENV';
+/**
+ * The Slurm reaper (`../slurm/reaper.ts`) with its environment filter keeping Grid Engine's job
+ * variables ({@link isSgeJobVariable}) instead of `SLURM*`.
+ */
+export const SGE_REAPER_SOURCE = (() => {
+  if (!REAPER_SOURCE.includes(SLURM_FILTER)) throw new Error('sge/render-script: the Slurm reaper has no environment filter to replace');
+  return REAPER_SOURCE.replace(SLURM_FILTER, `grep { /^(?:SGE_|(?:${SGE_JOB_VARIABLES.join('|')})$)/ } keys %ENV`);
+})();
+
+/** Variables the script sets for every job (a spec's own values for them are ignored). */
+const SET_BY_BACKEND = new Set(['JOBFUTURES_JOB_ID', 'JOBFUTURES_JOB_SIZE', 'JOBFUTURES_TASK_RANK']);
+/** Signals bash must survive while the reaper waits (the reaper ignores them too). */
+const TRAPPED = 'HUP INT QUIT USR1 USR2 ALRM TERM';
+/** Longest job name Grid Engine accepts. */
+const MAX_NAME = 512;
+
+/**
+ * A name Grid Engine accepts for `-N`: printable ASCII except `/ : @ \ * ?` (refused), space and
+ * non-ASCII (qsub fails with "Error reading answer list"), quotes (dropped in directives), `<`
+ * (qstat -xml writes it as `%lt;`), `$` and `#`: each becomes `_`. A leading digit or `-` gets a
+ * `_` in front; at most 512 characters; `job` when empty.
+ */
+export function sgeJobName(name: string): string {
+  let n = name.replace(/[^A-Za-z0-9._+=%,~^!&|;()[\]{}>`-]/gu, '_');
+  if (/^[0-9-]/.test(n)) n = `_${n}`;
+  if (n === '') n = 'job';
+  return n.length > MAX_NAME ? n.slice(0, MAX_NAME) : n;
+}
+
+/**
+ * `-l h_rt` seconds for a duration: whole seconds rounded up, `undefined` for 0 or infinity
+ * (no limit). Grid Engine kills the job with SIGKILL about a second after it (`failed 37`).
+ */
+export function durationToHardRuntime(seconds: number): number | undefined {
+  if (!(seconds > 0) || !Number.isFinite(seconds)) return undefined;
+  return Math.ceil(seconds);
+}
+
+/**
+ * {@link shQuote} on one line: newlines become `$'\n'` (as `\r` does already), so that no line
+ * of a value can start with `#$` and be taken for a directive. Also applies to already quoted
+ * words (e.g. from {@link shTemplate}), whose raw newlines can only be inside single quotes.
+ */
+export function sgeQuote(s: string): string {
+  return oneLine(shQuote(s));
+}
+
+function oneLine(word: string): string {
+  // A function replacer: in a replacement string `$'` would mean "the text after the match".
+  return word.replaceAll('\n', () => `'$'\\n''`);
+}
+
+/** Why `p` cannot be written in a `#$ -wd "..."` directive, or `undefined` if it can. */
+export function directivePathProblem(p: string): string | undefined {
+  if (!p.startsWith('/')) return 'must be an absolute path';
+  // eslint-disable-next-line no-control-regex
+  const bad = /["'$:,\x00-\x1f\x7f]/.exec(p);
+  return bad ? `cannot hold ${JSON.stringify(bad[0])} (Grid Engine's path syntax)` : undefined;
+}
+
+/** A directive value that must be one plain word (queue, project, parallel environment). */
+function word(value: string, what: string): string {
+  if (!/^[A-Za-z0-9_.@,*+-]+$/.test(value)) throw new InvalidArgumentError(what, `${JSON.stringify(value)} is not a Grid Engine name`);
+  return value;
+}
+
+/**
+ * Renders the job script of one job, or of an array (`ids.length > 1`).
+ *
+ * @throws RangeError when `ids` is empty or `slots` is not a positive integer.
+ * @throws {@link InvalidArgumentError} when `logDir` cannot go in a directive, or the queue,
+ *   project, parallel environment or a dependency is not a plain Grid Engine name / job id.
+ */
+export function renderSgeScript(input: SgeScriptInput): RenderedSgeScript {
+  const { ids } = input;
+  if (ids.length === 0) throw new RangeError('renderSgeScript: no job ids');
+  if (!Number.isInteger(input.slots) || input.slots < 1) throw new RangeError(`renderSgeScript: slots must be a positive integer, not ${input.slots}`);
+  const problem = directivePathProblem(input.logDir);
+  if (problem !== undefined) throw new InvalidArgumentError('logDir', `${JSON.stringify(input.logDir)} ${problem}`);
+  for (const d of input.dependencies) if (!/^\d+$/.test(d)) throw new InvalidArgumentError('dependencies', `${JSON.stringify(d)} is not a Grid Engine job id`);
+  return { qsubArgs: ['-terse'], script: [...directives(input), ...body(input)].join('\n') + '\n' };
+}
+
+function directives(input: SgeScriptInput): string[] {
+  const d = (s: string) => `#$ ${s}`;
+  const L = ['#!/bin/bash', d('-S /bin/bash'), d(`-N ${sgeJobName(input.name)}`), d(`-wd "${trimSlash(input.logDir)}"`), d('-o /dev/null'), d('-e /dev/null'), d('-r n')];
+  const hrt = durationToHardRuntime(input.duration);
+  if (hrt !== undefined) L.push(d(`-l h_rt=${hrt}`));
+  if (input.slots > 1) L.push(d(`-pe ${word(input.parallelEnvironment ?? 'smp', 'parallelEnvironment')} ${input.slots}`));
+  if (input.queue !== undefined) L.push(d(`-q ${word(input.queue, 'queue')}`));
+  if (input.project !== undefined) L.push(d(`-P ${word(input.project, 'project')}`));
+  if (input.hold) L.push(d('-h'));
+  if (input.dependencies.length > 0) L.push(d(`-hold_jid ${input.dependencies.join(',')}`));
+  if (input.ids.length > 1) {
+    L.push(d(`-t 1-${input.ids.length}`));
+    if (input.arrayThrottle !== undefined && input.arrayThrottle > 0) L.push(d(`-tc ${Math.floor(input.arrayThrottle)}`));
+  }
+  return L;
+}
+
+function body(input: SgeScriptInput): string[] {
+  const { ids } = input;
+  const array = ids.length > 1;
+  const L: string[] = [];
+  L.push(`# Job script generated by jobfutures for ${array ? `an array of ${ids.length} jobs, ${ids[0]} .. ${ids[ids.length - 1]}` : `job ${ids[0]}`}. Do not edit.`);
+  L.push(`__jf_log=${sgeQuote(trimSlash(input.logDir))}`);
+  if (!array) {
+    L.push(`__jf_id=${sgeQuote(ids[0]!)}`);
+  } else {
+    L.push('case ${SGE_TASK_ID-} in');
+    ids.forEach((id, i) => L.push(`${i + 1}) __jf_id=${sgeQuote(id)} ;;`));
+    L.push(`*) printf 'jobfutures: no job for array task %s\\n' "\${SGE_TASK_ID-}" >&2; exit 1 ;;`);
+    L.push('esac');
+  }
+  L.push('__jf_status="$__jf_log/$__jf_id.status"');
+  L.push('__jf_path=$PATH');
+  // Records "could not start" as the reaper does, then exits 127.
+  L.push(`__jf_fail() { printf '%s\\nexec %s\\n' 32512 "$1" >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"; printf 'jobfutures: cannot start %s\\n' "$1" >&2; exit 127; }`);
+  // A rerun (qmod -rj, a failed host) starts over: drop the previous run's status.
+  L.push('[ "${RESTARTED-0}" != 0 ] && rm -f -- "$__jf_status" "$__jf_status".started 2>/dev/null');
+  const vars = { id: '"$__jf_id"', name: sgeQuote(input.name) };
+  const path = (t: string) => oneLine(shTemplate(t, vars));
+  const err = input.stderr === input.stdout ? '&1' : path(input.stderr);
+  const inn = input.stdin === undefined ? '/dev/null' : path(input.stdin);
+  L.push(`exec <${inn} >${path(input.stdout)} 2>${err} || __jf_fail "cannot open the job's stdin, stdout or stderr"`);
+  L.push(`cd -- ${sgeQuote(input.cwd)} 2>/dev/null || __jf_fail ${sgeQuote(`cwd ${input.cwd}: no such directory`)}`);
+  L.push('hash perl 2>/dev/null && __jf_perl=${BASH_CMDS[perl]}');
+  L.push(`__jf_reaper=${sgeQuote(SGE_REAPER_SOURCE)}`);
+  L.push('__jf_env=(');
+  for (const [k, v] of Object.entries(input.environment)) {
+    if ((!isSgeJobVariable(k) || k === 'SGE_TASK_ID') && !SET_BY_BACKEND.has(k)) L.push(`  ${sgeQuote(`${k}=${v}`)}`);
+  }
+  L.push('  JOBFUTURES_JOB_ID="$__jf_id" JOBFUTURES_JOB_SIZE=1 JOBFUTURES_TASK_RANK=0');
+  L.push(')');
+  const argv = input.command.map(sgeQuote).join(' ');
+  const keep = `SGE_*|${SGE_JOB_VARIABLES.join('|')}`;
+  L.push(`trap : ${TRAPPED}`);
+  L.push('if [ -n "${__jf_perl-}" ]; then');
+  L.push(`  "$__jf_perl" -e "$__jf_reaper" -- "$__jf_status" '' \${#__jf_env[@]} "\${__jf_env[@]}" ${argv}`);
+  L.push('  __jf_rc=$?');
+  L.push('else');
+  // Without Perl: clear the environment in bash, run the command through env(1), record $? << 8
+  // (a death by signal N then reads as exit code 128 + N).
+  L.push(`  for __jf_v in $(compgen -e); do case $__jf_v in ${keep}) ;; *) unset -v "$__jf_v" 2>/dev/null ;; esac; done`);
+  L.push('  : >"$__jf_status.started"');
+  L.push(`  PATH=$__jf_path env -u _ "\${__jf_env[@]}" ${argv}`);
+  L.push('  __jf_rc=$?');
+  L.push(`  printf '%s\\n' $(( (__jf_rc & 255) << 8 )) >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"`);
+  L.push('fi');
+  L.push('case $__jf_rc in 99 | 100) __jf_rc=1 ;; esac');
+  L.push('exit $__jf_rc');
+  return L;
+}
