@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { REAPER_SOURCE } from '../slurm/reaper.js';
 import { shQuote, shTemplate } from '../slurm/quote.js';
 import { trimSlash } from '../slurm/render-batch-script.js';

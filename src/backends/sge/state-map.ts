@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { JobResultName, JobState } from '../../executor/types.js';
+import type { JobResultName, JobState } from '../../core/types.js';
 import { SGE_FAILED, type AccountingRecord } from './parse.js';
 
 /** Where a Grid Engine state puts a job. */
