@@ -91,9 +91,9 @@ export function fatalException(extras: readonly ExtraEvent[] | undefined): JobEx
   return undefined;
 }
 
-/** The result of inactive job `h`, from its compact record and its extras. */
+/** The result of inactive job `h`, from its compact record and its extras (if it has any). */
 export function resultRecord(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined): JobResult {
-  const exception = table.flags[h]! & F.EXTRAS ? fatalException(extras) : undefined;
+  const exception = fatalException(extras);
   const status = table.status[h]!;
   const base = h * T_COUNT;
   const tRun = table.times[base + T.START]!;

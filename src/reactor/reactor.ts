@@ -464,7 +464,9 @@ export class Reactor implements BackendHost {
   /** The result of an inactive job (undefined while active). */
   resultOf(job: JobID | JobRef): JobResult | undefined {
     const h = this.ref(job);
-    return this.table.state[h] === S.INACTIVE ? resultRecord(this.table, h, this.extras.get(h)) : undefined;
+    const table = this.table;
+    if (table.state[h] !== S.INACTIVE) return undefined;
+    return resultRecord(table, h, table.flags[h]! & F.EXTRAS ? this.extras.get(h) : undefined);
   }
 
   /** The result name of an inactive job, without building the result (undefined while active). */

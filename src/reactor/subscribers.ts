@@ -87,14 +87,18 @@ export class Subscribers implements EventSink {
 
   /** Delivers one event to the raw listeners, the global listeners and the job's watchers. */
   deliver(job: JobRef, code: number, t: number, context: EventContext): void {
+    if (this.listening) this.deliverToListeners(job, code, t, context);
+    const flags = this.table.flags[job]!;
+    if (flags & (F.WATCHED | F.NOTIFY)) this.deliverToWatchers(job, code, t, context, flags);
+  }
+
+  private deliverToListeners(job: JobRef, code: number, t: number, context: EventContext): void {
     if (this.rawListeners.length > 0) for (const l of this.rawListeners) l(job, code, t, context);
     if (this.listeners.length > 0) {
       const id = this.naming.jobid(job);
       const full = context ?? this.naming.contextOf(job, code);
       for (const l of this.listeners) l(id, EVENT_NAMES[code]!, t, full);
     }
-    const flags = this.table.flags[job]!;
-    if (flags & (F.WATCHED | F.NOTIFY)) this.deliverToWatchers(job, code, t, context, flags);
   }
 
   private deliverToWatchers(job: JobRef, code: number, t: number, context: EventContext, flags: number): void {
