@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAPER_SOURCE } from '../../src/backends/slurm/reaper.js';
+import { REAPER_SOURCE } from '../../src/backends/slurm/profile.js';
 import { durationToTimeLimit, renderBatchScript, type BatchScriptInput } from '../../src/backends/slurm/render-batch-script.js';
 import { Jobspec } from '../../src/jobspec/index.js';
 
@@ -137,7 +137,7 @@ describe('renderBatchScript: the script', () => {
 
   it('runs several tasks with srun and keeps the largest status', () => {
     const { script } = renderBatchScript({ ...base, numTasks: 4, coresPerTask: 2 });
-    expect(script).toContain('"$__jf_srun" --export=ALL --ntasks=4 --cpus-per-task=2 --kill-on-bad-exit=0 --');
+    expect(script).toContain('"$__jf_launcher" --export=ALL --ntasks=4 --cpus-per-task=2 --kill-on-bad-exit=0 --');
     expect(script).toContain('"+$__jf_status" +t "+${#__jf_env[@]}" "${__jf_env[@]/#/+}" +echo +hi');
   });
 
