@@ -32,7 +32,10 @@ export interface SchedulerProfileInput {
    * `SLURM_RESTART_COUNT`; Grid Engine: `RESTARTED`.
    */
   readonly restartVariable?: string;
-  /** The variable holding a task's rank in a multi-task launch. Slurm: `SLURM_PROCID`. */
+  /**
+   * The variable holding a task's rank in a multi-task launch. Slurm: `SLURM_PROCID`. It must be
+   * one of {@link SchedulerProfileInput.variables} (the reaper reads it after clearing the rest).
+   */
   readonly rankVariable: string;
 }
 
@@ -51,13 +54,15 @@ export interface SchedulerProfile {
 /**
  * Checks a scheduler's facts and builds its profile (do it once, at module load).
  *
- * @throws {@link InvalidArgumentError} for names that are not shell variable names or a negative first index.
+ * @throws {@link InvalidArgumentError} for names that are not shell variable names, a rank
+ *   variable outside `variables`, or a negative first index.
  */
 export function defineSchedulerProfile(input: SchedulerProfileInput): SchedulerProfile {
   const variables = new SchedulerVariables(input.variables);
   for (const [key, name] of [['arrayIndexVariable', input.arrayIndexVariable], ['restartVariable', input.restartVariable], ['rankVariable', input.rankVariable]] as const) {
     if (name !== undefined && !isShellName(name)) throw new InvalidArgumentError(key, `'${name}' is not a variable name`);
   }
+  if (!variables.matches(input.rankVariable)) throw new InvalidArgumentError('rankVariable', `'${input.rankVariable}' must be one of the scheduler's variables (${variables.patterns.join(', ')})`);
   if (!(Number.isInteger(input.firstArrayIndex) && input.firstArrayIndex >= 0)) {
     throw new InvalidArgumentError('firstArrayIndex', `must be a non-negative integer (got ${input.firstArrayIndex})`);
   }
