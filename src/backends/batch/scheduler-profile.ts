@@ -41,11 +41,17 @@ export interface SchedulerProfileInput {
 
 /** A checked {@link SchedulerProfileInput} with its reaper's Perl source. */
 export interface SchedulerProfile {
+  /** See {@link SchedulerProfileInput.variables}. */
   readonly variables: SchedulerVariables;
+  /** See {@link SchedulerProfileInput.specMaySet}. */
   readonly specMaySet: ReadonlySet<string>;
+  /** See {@link SchedulerProfileInput.arrayIndexVariable}. */
   readonly arrayIndexVariable: string;
+  /** See {@link SchedulerProfileInput.firstArrayIndex}. */
   readonly firstArrayIndex: number;
+  /** See {@link SchedulerProfileInput.restartVariable}. */
   readonly restartVariable: string | undefined;
+  /** See {@link SchedulerProfileInput.rankVariable}. */
   readonly rankVariable: string;
   /** The reaper for this scheduler (see `reaper.ts`). */
   readonly reaper: string;

@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { JobHandle, RecoverInfo } from '../../core/backend.js';
-import { statusPath } from '../batch/job-files.js';
+import { defaultOutputTemplates, statusPath } from '../batch/job-files.js';
+import { expandPathTemplate } from '../batch/quote.js';
 import { retry } from '../batch/retry.js';
 import type { SlurmContext } from './context.js';
 import { newAdoptedJob, Phase, type SlurmJob } from './job.js';
@@ -111,7 +112,10 @@ export class SlurmRecovery {
       if (own) {
         j.ownStatus = statusPath(own.logDir, own.f58);
         // Array tasks open their files in the script (Slurm's are /dev/null): the default ones.
-        if (j.paths?.stdout === '/dev/null' && own.defaultOutputs) j.paths = { stdout: `${own.logDir}/${own.f58}.out`, stderr: `${own.logDir}/${own.f58}.err` };
+        if (j.paths?.stdout === '/dev/null' && own.defaultOutputs) {
+          const t = defaultOutputTemplates(own.logDir);
+          j.paths = { stdout: expandPathTemplate(t.stdout, own.f58, ''), stderr: expandPathTemplate(t.stderr, own.f58, '') };
+        }
       }
     } catch {
       // Unknown or purged job, or not one of ours: the poll reports it from Slurm's exit code.
