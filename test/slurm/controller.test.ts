@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { Jobspec } from '../../src/jobspec/index.js';
-import { SlurmCommandError } from '../../src/backends/slurm/index.js';
+import { SchedulerCommandError } from '../../src/backends/batch/index.js';
 import { describeSlurm, withExclusiveCluster } from './cluster.js';
 import { makeRig } from './setup.js';
 
@@ -40,8 +40,8 @@ describeSlurm('SlurmBackend when the controller restarts', () => {
             (e: unknown) => e,
           );
           console.info(`poll with slurmctld down rejected after ${Date.now() - t} ms: ${String(err)}`);
-          expect(err).toBeInstanceOf(SlurmCommandError);
-          expect((err as SlurmCommandError).command).toBe('squeue');
+          expect(err).toBeInstanceOf(SchedulerCommandError);
+          expect((err as SchedulerCommandError).tool).toBe('squeue');
           expect(host.calls.filter((c) => c.job !== late).length).toBe(callsBefore);
           expect(host.state(running!)).toBe('RUN');
           expect(host.state(pending!)).toBe('SCHED');

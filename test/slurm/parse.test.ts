@@ -9,11 +9,10 @@ import {
   parseSbatchParsable,
   parseScontrolConfig,
   parseSqueue,
-  parseStatusFile,
   squeueRowKeys,
 } from '../../src/backends/slurm/parse.js';
 import { isFinalSlurmState, slurmState } from '../../src/backends/slurm/state-map.js';
-import { lastLine } from '../../src/backends/slurm/errors.js';
+import { lastLine } from '../../src/backends/batch/text.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8');
 const ids = Object.fromEntries(
@@ -122,14 +121,6 @@ describe('other parsers', () => {
     expect(m.get('14')).toEqual({ state: 'CANCELLED', waitstatus: 15 });
   });
 
-  it('status files', () => {
-    expect(parseStatusFile('0\n')).toEqual({ waitstatus: 0 });
-    expect(parseStatusFile('768\n')).toEqual({ waitstatus: 768 });
-    expect(parseStatusFile('32512\nexec foo: command not found\n')).toEqual({ waitstatus: 32512, execError: 'foo: command not found' });
-    expect(parseStatusFile('')).toBeUndefined();
-    expect(parseStatusFile('abc\n')).toBeUndefined();
-    expect(parseStatusFile('99999999\n')).toBeUndefined();
-  });
 });
 
 describe('slurmState', () => {

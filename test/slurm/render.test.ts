@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAPER_SOURCE } from '../../src/backends/slurm/reaper.js';
+import { REAPER_SOURCE } from '../../src/backends/slurm/profile.js';
 import { durationToTimeLimit, renderBatchScript, type BatchScriptInput } from '../../src/backends/slurm/render-batch-script.js';
 import { Jobspec } from '../../src/jobspec/index.js';
+import { ownJobOf, parseScontrolJobFiles } from '../../src/backends/slurm/script-parse-back.js';
 
 const base: BatchScriptInput = {
   ids: ['ƒAAA'],
@@ -137,7 +138,7 @@ describe('renderBatchScript: the script', () => {
 
   it('runs several tasks with srun and keeps the largest status', () => {
     const { script } = renderBatchScript({ ...base, numTasks: 4, coresPerTask: 2 });
-    expect(script).toContain('"$__jf_srun" --export=ALL --ntasks=4 --cpus-per-task=2 --kill-on-bad-exit=0 --');
+    expect(script).toContain('"$__jf_launcher" --export=ALL --ntasks=4 --cpus-per-task=2 --kill-on-bad-exit=0 --');
     expect(script).toContain('"+$__jf_status" +t "+${#__jf_env[@]}" "${__jf_env[@]/#/+}" +echo +hi');
   });
 
@@ -171,7 +172,7 @@ describe('renderBatchScript: the script', () => {
   });
 });
 
-describe('the reaper (Perl), outside Slurm', () => {
+describe("Slurm's reaper (Perl), outside Slurm (the status table: test/batch/job-script.test.ts)", () => {
   const reaper = (dir: string, argv: string[], env: Record<string, string> = {}) => {
     const r = spawnSync('perl', ['-e', REAPER_SOURCE, '--', path.join(dir, 'st'), '', '1', 'PATH=/usr/bin:/bin', ...argv], { encoding: 'utf8', env: { ...env, PATH: '/usr/bin:/bin' } });
     const status = existsSync(path.join(dir, 'st')) ? readFileSync(path.join(dir, 'st'), 'utf8') : undefined;
@@ -182,26 +183,26 @@ describe('the reaper (Perl), outside Slurm', () => {
     expect(spawnSync('perl', ['-c', '-e', REAPER_SOURCE], { encoding: 'utf8' }).status).toBe(0);
   });
 
-  it.each([
-    [['true'], '0\n', 0, null, true],
-    [['sh', '-c', 'exit 3'], '768\n', 3, null, true],
-    [['sh', '-c', 'kill -TERM $$'], '15\n', null, 'SIGTERM', true],
-    [['sh', '-c', 'kill -SEGV $$'], '11\n', 139, null, true],
-    [['sh', '-c', 'exit 139'], '35584\n', 139, null, true],
-    [['no-such-command-jf'], '32512\nexec no-such-command-jf: command not found\n', 127, null, false],
-    [['/etc/passwd'], '32256\nexec /etc/passwd: permission denied\n', 126, null, false],
-  ])('%j: status file %j, exits like the command', (argv, file, code, signal, started) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'jf-reaper-'));
-    const r = reaper(dir, argv);
-    expect(r.statusFile).toBe(file);
-    expect(r.status).toBe(code);
-    expect(r.signal).toBe(signal);
-    expect(r.startedMarker).toBe(started);
-  });
-
   it('gives the command exactly SLURM* plus the listed environment', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'jf-reaper-'));
     const r = reaper(dir, ['env'], { SLURM_JOB_ID: '7', OTHER: 'x', SLURMD_NODENAME: 'n' });
     expect(r.stdout.trim().split('\n').sort()).toEqual(['PATH=/usr/bin:/bin', 'SLURMD_NODENAME=n', 'SLURM_JOB_ID=7']);
+  });
+});
+
+describe('reading our scripts back (recovery, adopted jobs)', () => {
+  it('finds the F58 id of a job and of an array task, and whether it keeps the default outputs', () => {
+    const one = renderBatchScript(base).script;
+    expect(ownJobOf(one, '123')).toEqual({ logDir: '/shared/logs', f58: 'ƒAAA', defaultOutputs: false });
+    const array = renderBatchScript({ ...base, ids: ['ƒA', 'ƒB', 'ƒC'] }).script;
+    expect(ownJobOf(array, '124_2')).toEqual({ logDir: '/shared/logs', f58: 'ƒC', defaultOutputs: true });
+    expect(ownJobOf(array, '124_3')).toBeUndefined();
+    expect(ownJobOf(renderBatchScript({ ...base, logDir: "/l o g's" }).script, '1')).toBeUndefined(); // not a simple word: not guessed
+    expect(ownJobOf('#!/bin/bash\necho hi\n', '1')).toBeUndefined();
+  });
+
+  it("parses scontrol's file fields (fixtures/scontrol-job-failed.txt)", () => {
+    expect(parseScontrolJobFiles(readFileSync(path.join(import.meta.dirname, 'fixtures', 'scontrol-job-failed.txt'), 'utf8'))).toEqual({ stdout: '/dev/null', stderr: '/dev/null', script: undefined });
+    expect(parseScontrolJobFiles('JobId=5 Command=/l/ƒA.sbatch WorkDir=/w StdErr=/l/ƒA.err StdIn=/dev/null StdOut=/l/ƒA.out')).toEqual({ stdout: '/l/ƒA.out', stderr: '/l/ƒA.err', script: '/l/ƒA.sbatch' });
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { Jobspec } from '../../src/jobspec/index.js';
-import { nastyString } from './arbitraries.js';
+import { nastyString } from '../batch/arbitraries.js';
 import { describeSlurm } from './cluster.js';
 import { useCluster } from './setup.js';
 

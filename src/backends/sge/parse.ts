@@ -339,4 +339,4 @@ export function isQmasterUnreachable(text: string): boolean {
   return /unable to (?:send message to|contact) qmaster|commlib error|can't (?:connect|find) qmaster|unable to get qmaster/i.test(text);
 }
 
-export { parseStatusFile, type StatusFile } from '../slurm/parse.js';
+export { parseStatusFile, type StatusFile } from '../batch/index.js';

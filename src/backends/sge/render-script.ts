@@ -26,11 +26,9 @@
  * @module
  */
 import { InvalidArgumentError } from '../../util/errors.js';
-import { REAPER_SOURCE } from '../slurm/reaper.js';
-import { shQuote, shTemplate } from '../slurm/quote.js';
-import { trimSlash } from '../slurm/render-batch-script.js';
+import { defineSchedulerProfile, shQuote, shTemplate, trimSlash } from '../batch/index.js';
 
-export { startedPath, statusPath } from '../slurm/render-batch-script.js';
+export { startedPath, statusPath } from '../batch/index.js';
 
 /** What {@link renderSgeScript} needs: everything already resolved by the backend. */
 export interface SgeScriptInput {
@@ -97,15 +95,19 @@ export function isSgeJobVariable(name: string): boolean {
   return name.startsWith('SGE_') || (SGE_JOB_VARIABLES as readonly string[]).includes(name);
 }
 
-const SLURM_FILTER = 'grep { /^SLURM/ } keys %ENV';
 /**
- * The Slurm reaper (`../slurm/reaper.ts`) with its environment filter keeping Grid Engine's job
- * variables ({@link isSgeJobVariable}) instead of `SLURM*`.
+ * The shared reaper (`../batch/reaper.ts`) keeping Grid Engine's job variables
+ * ({@link isSgeJobVariable}). Grid Engine has no per-task rank variable: multi-task launches
+ * inside a job are not supported yet, so the rank variable is one nobody sets (rank 0).
  */
-export const SGE_REAPER_SOURCE = (() => {
-  if (!REAPER_SOURCE.includes(SLURM_FILTER)) throw new Error('sge/render-script: the Slurm reaper has no environment filter to replace');
-  return REAPER_SOURCE.replace(SLURM_FILTER, `grep { /^(?:SGE_|(?:${SGE_JOB_VARIABLES.join('|')})$)/ } keys %ENV`);
-})();
+export const SGE_REAPER_SOURCE = defineSchedulerProfile({
+  variables: ['SGE_*', ...SGE_JOB_VARIABLES, 'SGE_JF_TASK_RANK'],
+  specMaySet: ['SGE_TASK_ID'],
+  arrayIndexVariable: 'SGE_TASK_ID',
+  firstArrayIndex: 1,
+  restartVariable: 'RESTARTED',
+  rankVariable: 'SGE_JF_TASK_RANK',
+}).reaper;
 
 /** Variables the script sets for every job (a spec's own values for them are ignored). */
 const SET_BY_BACKEND = new Set(['JOBFUTURES_JOB_ID', 'JOBFUTURES_JOB_SIZE', 'JOBFUTURES_TASK_RANK']);

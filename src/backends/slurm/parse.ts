@@ -1,6 +1,6 @@
 /**
- * Parsers of Slurm command output (squeue, sbatch, scontrol, sacct) and of the status files the
- * batch scripts write. Pure functions, tested on captured real output (`test/slurm/fixtures`).
+ * Parsers of Slurm command output (squeue, sbatch, scontrol, sacct); status files are parsed by
+ * `../batch/status-file.ts`. Pure functions, tested on captured real output (`test/slurm/fixtures`).
  *
  * @module
  */
@@ -133,29 +133,6 @@ export function exitCodeToWaitStatus(text: string): number | undefined {
   const sig = Number(m[2]);
   if (code > 255 || sig > 127) return undefined;
   return sig !== 0 ? sig : code << 8;
-}
-
-/** What a job's status file says. */
-export interface StatusFile {
-  /** The wait status: `code << 8`, or the signal number. */
-  readonly waitstatus: number;
-  /** Set when the command could not be started: why (e.g. `foo: command not found`). */
-  readonly execError?: string;
-}
-
-/**
- * Parses a status file written by the batch script (see `reaper.ts`). Returns `undefined` for an
- * empty or malformed file (e.g. read while being replaced on a lagging shared filesystem).
- */
-export function parseStatusFile(text: string): StatusFile | undefined {
-  const lines = text.split('\n');
-  const first = lines[0]?.trim() ?? '';
-  if (!/^\d+$/.test(first)) return undefined;
-  const waitstatus = Number(first);
-  if (waitstatus > 0xffff) return undefined;
-  const second = lines[1] ?? '';
-  if (second.startsWith('exec ')) return { waitstatus, execError: second.slice(5) };
-  return { waitstatus };
 }
 
 /**

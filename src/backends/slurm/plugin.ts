@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 
 import type { BackendPlugin } from '../../core/plugin.js';
-import { SlurmCommands } from './commands.js';
+import { slurmCommands } from './commands.js';
 import { SlurmBackend, type SlurmBackendOptions } from './slurm-backend.js';
 
 /** Slurm's options as the executor takes them: `logDir` defaults to `~/.jobfutures/slurm`. */
@@ -26,7 +26,7 @@ export const slurmPlugin: BackendPlugin<SlurmPluginOptions> = {
   mayExist: () => true,
   async signalStored(job, signal, options: SlurmPluginOptions) {
     if (job.nativeId === undefined) return false;
-    const commands = new SlurmCommands({ prefix: options.commandPrefix ?? [], timeoutMs: options.commandTimeoutMs ?? 60_000 });
+    const commands = slurmCommands({ prefix: options.commandPrefix ?? [], timeoutMs: options.commandTimeoutMs ?? 60_000 });
     try {
       await commands.run('scancel', signal === 'SIGTERM' ? [job.nativeId] : [`--signal=${signal.replace(/^SIG/, '')}`, job.nativeId]);
       return true;

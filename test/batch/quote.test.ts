@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nastyString } from './arbitraries.js';
-import { expandPathTemplate, isShellName, shQuote, shTemplate, slurmFilenameLiteral } from '../../src/backends/slurm/quote.js';
+import { expandPathTemplate, isShellName, shQuote, shTemplate } from '../../src/backends/batch/quote.js';
 
 /** Runs bash on `words` (already quoted) and returns the arguments it got, NUL-separated. */
 function bashArgs(words: string[]): string[] {
@@ -53,14 +53,6 @@ describe('shTemplate', () => {
   });
 });
 
-describe('slurmFilenameLiteral', () => {
-  it('doubles % when there is no backslash, else doubles backslashes', () => {
-    expect(slurmFilenameLiteral('/a/b.out')).toBe('/a/b.out');
-    expect(slurmFilenameLiteral('/a/%j.out')).toBe('/a/%%j.out');
-    expect(slurmFilenameLiteral('/a\\b/%j')).toBe('/a\\\\b/%j');
-  });
-});
-
 describe('helpers', () => {
   it('isShellName', () => {
     expect(isShellName('PATH')).toBe(true);
@@ -76,7 +68,7 @@ describe('helpers', () => {
   });
 });
 
-describe('shQuote and sbatch', () => {
+describe('shQuote and DOS line breaks', () => {
   it('never leaves a raw carriage return in the script (sbatch rejects "\\r\\n")', () => {
     expect(shQuote('a\r\nb')).toBe(`'a'$'\\r''\nb'`);
     expect(bashArgs([shQuote('a\r\nb'), shQuote('\r')])).toEqual(['a\r\nb', '\r']);

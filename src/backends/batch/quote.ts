@@ -1,5 +1,5 @@
 /**
- * Quoting for the generated batch scripts (bash) and for Slurm's filename patterns.
+ * Quoting for the generated batch scripts (bash), and the `{{id}}`/`{{name}}` path templates.
  *
  * Every value that reaches a job goes through {@link shQuote}: single quotes keep every byte as
  * written (quotes, `$`, backticks, backslashes, newlines, unicode, leading dashes, empty
@@ -10,7 +10,7 @@
 
 /**
  * Quotes `s` as one bash word that expands to exactly `s`: `'...'`, with each `'` written as
- * `'\''` and each carriage return as `$'\r'` (sbatch rejects scripts with DOS line breaks).
+ * `'\''` and each carriage return as `$'\r'` (sbatch, for one, rejects scripts with DOS line breaks).
  * The empty string becomes `''`. `s` must not contain NUL (no shell word can).
  *
  * @example shQuote(`it's $HOME`) === `'it'\\''s $HOME'`
@@ -50,19 +50,6 @@ export function shTemplate(s: string, vars: Readonly<Record<string, string>>): s
 /** Whether `name` can be assigned with bash's `export name=...` (a portable identifier). */
 export function isShellName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
-}
-
-/**
- * Escapes a file path for sbatch's `--output` / `--error` / `--input`, whose values are patterns
- * (`%j`, `%A`, ...): Slurm then opens exactly `path`.
- *
- * Slurm's rules (`remove_path_slashes`): when a pattern holds a backslash, `\\` stands for `\`,
- * a lone `\` is dropped and no `%` is expanded; otherwise `%%` stands for `%`. So a path with a
- * backslash gets every backslash doubled, and a path without one gets every `%` doubled.
- */
-export function slurmFilenameLiteral(path: string): string {
-  if (path.includes('\\')) return path.replaceAll('\\', '\\\\');
-  return path.replaceAll('%', '%%');
 }
 
 /**

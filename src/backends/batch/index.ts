@@ -1,0 +1,24 @@
+/**
+ * The kit shared by the queueing-scheduler backends (Slurm, Grid Engine, Flux): a command runner,
+ * shell quoting, the job script with its Perl reaper and status file, reading our scripts back,
+ * and the runtime pieces of a polling backend (submit slots, retries, the missing-job grace,
+ * dependency outcomes, background work). Nothing here names a scheduler.
+ *
+ * @module
+ */
+export { SchedulerCommands, SchedulerCommandError, toolEnvironment, type SchedulerCommandsOptions, type CommandOutput, type ToolEnvironmentRule } from './commands.js';
+export { shQuote, shTemplate, isShellName, expandPathTemplate } from './quote.js';
+export { SchedulerVariables } from './scheduler-variables.js';
+export { reaperSource, type ReaperProfile } from './reaper.js';
+export { defineSchedulerProfile, type SchedulerProfile, type SchedulerProfileInput } from './scheduler-profile.js';
+export { renderJobScript, SCRIPT_MARKER, type JobScriptInput, type JobScriptOptions, type TaskLauncher, type BatchScriptFile } from './job-script.js';
+export { parseOwnScript, type OwnScriptJob } from './script-parse-back.js';
+export { trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, defaultOutputTemplates } from './job-files.js';
+export { parseStatusFile, readStatusFile, commandStarted, clearRunFiles, type StatusFile } from './status-file.js';
+export { checkBatchSpec, jobName, jobCwd, pathTemplates, outputPaths, processEnvironment, Lazy, type BatchSpecView } from './spec.js';
+export { SubmitSlots } from './submit-slots.js';
+export { retry, retryFor, backoffMs, sleep } from './retry.js';
+export { MissingGrace, type Missable } from './missing-grace.js';
+export { OutcomeTable, Outcome } from './outcomes.js';
+export { BackgroundWork, type ControlChain } from './background-work.js';
+export { firstLine, lastLine, errorText } from './text.js';

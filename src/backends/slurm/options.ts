@@ -1,0 +1,44 @@
+/**
+ * {@link SlurmBackendOptions}: how a Slurm backend is set up.
+ *
+ * @module
+ */
+
+/** Options of {@link SlurmBackend}. */
+export interface SlurmBackendOptions {
+  /**
+   * Folder for generated scripts (`<f58>.sbatch`), status files (`<f58>.status`), `{{tmpdir}}`
+   * folders (`<f58>.d`) and default outputs (`<f58>.out`, `<f58>.err`). Must be on a filesystem
+   * that the compute nodes share with this process. Created if missing.
+   */
+  logDir: string;
+  /** Partition for jobs whose spec names no queue. Default: the cluster's default partition. */
+  partition?: string;
+  /** Account to charge (`--account`). Default: the user's default account. */
+  account?: string;
+  /** Poll interval bounds in ms. Defaults: `min` 250, `max` 5000. */
+  pollInterval?: { min?: number; max?: number };
+  /** Array fan-outs run at most this many tasks at once (`--array=...%N`). Default: no limit. */
+  arrayThrottle?: number;
+  /**
+   * Most tasks per `sbatch --array` (Slurm's `MaxArraySize`); bigger fan-outs are split.
+   * Default: read once from `scontrol show config`.
+   */
+  maxArraySize?: number;
+  /** Prepended to every Slurm command, e.g. `['ssh', 'login1']`. Default: none. */
+  commandPrefix?: string[];
+  /** Most sbatch calls in flight at once. Default 4. */
+  submitConcurrency?: number;
+  /**
+   * How long sbatch is retried while the controller cannot be reached (connection refused:
+   * nothing was submitted), in ms. Default 60000; 0 disables retries.
+   */
+  submitRetryMs?: number;
+  /**
+   * How long a job may be missing from `squeue` (and accounting) without a status file before it
+   * is declared lost, in ms (status files can lag on shared filesystems). Default 30000.
+   */
+  vanishGraceMs?: number;
+  /** Kill a Slurm command that runs longer than this (ms). Default 60000. */
+  commandTimeoutMs?: number;
+}
