@@ -190,7 +190,7 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
       `running ${total} job${total === 1 ? '' : 's'}` +
         (takenOver > 0 ? ` (${takenOver} taken over from a process that died)` : '') +
         `, at most ${parallel} at once` +
-        (big.length > 0 ? ` (${big.length} needing more than ${parallel} cores run alone)` : '') +
+        (big.length > 0 ? ` (${big.length} needing more than ${parallel} core${parallel === 1 ? '' : 's'} run${big.length === 1 ? 's' : ''} alone)` : '') +
         '\n',
     );
   }

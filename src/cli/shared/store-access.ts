@@ -77,12 +77,25 @@ function removeCopies(): void {
   copies.clear();
 }
 
+/** A new private folder in the first temporary folder this user may write. */
+function privateTempDir(path: string): string {
+  for (const base of [tmpdir(), '/dev/shm', '/var/tmp']) {
+    try {
+      return mkdtempSync(join(base, 'jobf-readonly-'));
+    } catch {
+      // not writable here: the next one
+    }
+  }
+  throw new StorePermissionError(path, 'read', `it is read-only and SQLite cannot read it in place; no writable temporary folder for a copy (set TMPDIR)`);
+}
+
 function openCopy(path: string): JobStore {
-  const dir = mkdtempSync(join(tmpdir(), 'jobf-readonly-'));
+  const dir = privateTempDir(path);
   if (copies.size === 0) process.once('exit', removeCopies);
   const copy = join(dir, 'jobs.db');
   copies.set(copy, path);
   copyFileSync(path, copy);
+  if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
   return JobStore.open(copy, { readonly: true });
 }
 
