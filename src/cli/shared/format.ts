@@ -68,20 +68,24 @@ function visibleLength(text: string): number {
   return [...text.replace(SGR, '')].length;
 }
 
-/** The first `n` visible characters of a text, colour codes kept (and closed). */
+/** The first `n` visible characters of a text, colour codes kept (and closed if cut open). */
 function visibleSlice(text: string, n: number): string {
   let out = '';
   let shown = 0;
+  let open = false;
   for (const part of text.split(SGR_SPLIT)) {
-    if (part.startsWith('\x1b[')) {
-      out += part;
+    if (part.startsWith(ESC)) {
+      if (shown < n) {
+        out += part;
+        open = part !== `${ESC}[0m`;
+      }
       continue;
     }
     const chars = [...part];
     out += chars.slice(0, n - shown).join('');
     shown += Math.min(chars.length, n - shown);
   }
-  return out.includes('\x1b[') ? `${out}\x1b[0m` : out;
+  return open ? `${out}${ESC}[0m` : out;
 }
 
 /** Options of {@link renderTable}. */
