@@ -221,6 +221,7 @@ describe('store permissions (jobf run as nobody)', () => {
       env: { ...process.env, JOBF_DB: undefined, ...env },
       reject: false,
       stdin: 'ignore',
+      stripFinalNewline: false,
     });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
