@@ -205,7 +205,7 @@ describe('jobf execute', () => {
     ids(await jobf(['submit', '--array', '1-4', '--', 'sleep', '0.3'], { cwd }));
     ids(await jobf(['submit', '--name', 'bad', '--', 'false'], { cwd }));
     const command = `'${process.execPath}' '${bin}' execute --parallel 2`;
-    const r = await execa('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, JOBF_DB: undefined, COLUMNS: '100' }, reject: false, stdin: 'ignore' });
+    const r = await execa('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, JOBF_DB: undefined, COLUMNS: '100', NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
     const out = String(r.stdout);
     expect(r.exitCode).toBe(1);
     expect(out).toContain('\r');
