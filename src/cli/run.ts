@@ -7,8 +7,10 @@
  * not a job store. On exit code 2 nothing was written.
  */
 import { DEFAULT_BACKEND } from '../backends/registry.js';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
+import { packageRoot } from '../backends/local/package-root.js';
 import { JobfuturesError } from '../util/errors.js';
 import { UsageError, helpText, parseArgs } from './shared/args.js';
 import { COMMANDS } from './commands/index.js';
@@ -50,12 +52,20 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     stdout,
     isTTY: stdout.isTTY === true,
     columns: stdout.isTTY === true ? stdout.columns : undefined,
+    // https://no-color.org: set and not empty disables colour.
+    color: stdout.isTTY === true && !env['NO_COLOR'] && env['TERM'] !== 'dumb',
   };
+  let json = jsonRequested(argv);
   try {
     const args = parseArgs(argv, COMMANDS.map((c) => c.spec));
+    json = args.json;
     const command = COMMANDS.find((c) => c.spec === args.command);
     if (args.help) {
       io.out(helpText(COMMANDS.map((c) => c.spec), args.command));
+      return 0;
+    }
+    if (args.version) {
+      io.out(json ? JSON.stringify({ version: packageVersion() }) + '\n' : `jobf ${packageVersion()}\n`);
       return 0;
     }
     if (command === undefined) {
@@ -75,12 +85,14 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     };
     return await command.run(ctx, args);
   } catch (err) {
+    const report = (code: string, message: string): void =>
+      io.err(json ? JSON.stringify({ error: { code, message: oneLine(message) } }) + '\n' : `jobf: ${oneLine(message)}\n`);
     if (err instanceof JobfuturesError) {
-      io.err(`jobf: ${oneLine(err.message)}\n`);
+      report(err.code, err.message);
       return 2;
     }
     const e = err as Error;
-    io.err(`jobf: internal error: ${oneLine(e?.message ?? String(err))}\n`);
+    report('ERR_INTERNAL', `internal error: ${e?.message ?? String(err)}`);
     if (env['JOBF_DEBUG']) io.err(`${e?.stack ?? ''}\n`);
     return 1;
   }
@@ -88,4 +100,19 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * Whether `--json` was asked for, for errors of a command line that does not parse: given before
+ * `--` and before the command of `jobf submit` could start (a rough look: the parser has the last word).
+ */
+function jsonRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The version in the package's `package.json`. */
+function packageVersion(): string {
+  const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof version === 'string' ? version : 'unknown';
 }

@@ -9,9 +9,10 @@ const submit: CommandSpec = {
   synopsis: '[--] CMD [ARGS...]',
   operands: 'command',
   options: [
-    { name: 'name', value: 'N', help: '' },
+    { name: 'name', short: 'n', value: 'N', help: '' },
     { name: 'env', value: 'K=V', repeat: true, help: '' },
     { name: 'hold', help: '' },
+    { name: 'after', short: 'd', aliases: ['dependencies'], value: 'ID', repeat: true, help: '' },
   ],
 };
 const list: CommandSpec = { name: 'list', summary: 'l', synopsis: '[ID...]', operands: 'ids', options: [] };
@@ -78,6 +79,32 @@ describe('parseArgs', () => {
     expect(() => commaList('--after', ['a,,b'])).toThrow(/empty item/);
   });
 
+  it('short options (-n N, -nN), aliases, -j ids, -V', () => {
+    expect(parse('submit', '-n', 'x', 'true').value('name')).toBe('x');
+    expect(parse('submit', '-nx', 'true').value('name')).toBe('x');
+    const a = parse('submit', '-d', 'f1', '--dependencies', 'f2', '--after=f3', 'true');
+    expect(a.values('after')).toEqual(['f1', 'f2', 'f3']);
+    expect(a.operands).toEqual(['true']);
+    expect(parse('list', '-j', 'f1', 'f2', '--job-ids', 'f3').operands).toEqual(['f1', 'f3', 'f2']);
+    expect(parse('show', '-j', 'f1').operands).toEqual(['f1']);
+    expect(parse('-V').version).toBe(true);
+    expect(parse('--version').version).toBe(true);
+    expect(() => parse('submit', '-j', 'f1', 'true')).toThrow(/unknown option -j for "jobf submit"/);
+    expect(() => parse('submit', '-n')).toThrow(/option -n \(--name\) needs a value/);
+    expect(() => parse('submit', '-n', 'a', '--name', 'b', 'true')).toThrow(/option --name given more than once/);
+    expect(() => parse('list', '-hx')).toThrow(/unknown option -hx/);
+  });
+
+  it('jobf help [COMMAND]', () => {
+    expect(parse('help').help).toBe(true);
+    expect(parse('help').command).toBeUndefined();
+    const a = parse('help', 'show');
+    expect(a.help).toBe(true);
+    expect(a.command?.name).toBe('show');
+    expect(() => parse('help', 'frob')).toThrow(/unknown command "frob"/);
+    expect(() => parse('help', 'show', 'list')).toThrow(/"jobf help" takes one command name/);
+  });
+
   it('help text lists commands and options', () => {
     const text = helpText(COMMANDS);
     expect(text).toContain('submit');
@@ -85,6 +112,10 @@ describe('parseArgs', () => {
     const sub = helpText(COMMANDS, submit);
     expect(sub).toContain('usage: jobf submit [OPTIONS] [--] CMD [ARGS...]');
     expect(sub).toContain('--env K=V ...');
+    expect(sub).toContain('  -n, --name N');
+    expect(sub).toContain('  -d, --after ID ..., --dependencies');
+    expect(helpText(COMMANDS, list)).toContain('  -j, --job-ids ID ...');
+    expect(text).toContain('-V, --version');
   });
 });
 
@@ -93,9 +124,12 @@ describe('parseArrayRange', () => {
     ['1-3', [1, 2, 3]],
     ['0-10:5', [0, 5, 10]],
     ['1-10:4', [1, 5, 9]],
-    ['7', [7]],
+    ['7', [1, 2, 3, 4, 5, 6, 7]], // a count, as jman -t 7
+    ['10', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+    ['7-7', [7]],
+    ['0-0', [0]],
     ['1,3,5-6', [1, 3, 5, 6]],
-    ['0', [0]],
+    ['7,9', [7, 9]], // in a list, N is the index N
   ])('%s', (text, expected) => {
     expect(parseArrayRange(text)).toEqual(expected);
   });
@@ -115,6 +149,8 @@ describe('parseArrayRange', () => {
     ['0-3000000000', /larger than 2147483647/],
     [`1-${MAX_ARRAY_TASKS + 1}`, /more than 100000 tasks/],
     [' 1-2', /not a non-negative integer/],
+    ['0', /a count of 0 makes no task/],
+    [String(MAX_ARRAY_TASKS + 1), /more than 100000 tasks/],
   ])('%j is rejected', (text, message) => {
     expect(() => parseArrayRange(text)).toThrow(ArrayRangeError);
     expect(() => parseArrayRange(text)).toThrow(message);

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -140,15 +141,32 @@ describe('jobf execute', () => {
     expect(record(db, bad!).attempt).toBe(1); // not run again
   });
 
-  it('refuses a job that needs more cores than --parallel, writing nothing', async () => {
+  it('a job needing more cores than --parallel still runs, alone; the jobs after it run after it', async () => {
     const { cwd, db } = workdir();
-    const [big] = ids(await jobf(['submit', '--cores', '3', '--', 'true'], { cwd }));
-    const before = dump(db);
-    const r = await jobf(['execute', '--parallel', '2'], { cwd });
+    const small = ids(await jobf(['submit', '--array', '1-3', '--', 'sleep', '0.2'], { cwd }));
+    const [big] = ids(await jobf(['submit', '--name', 'big', '--cores', '2', '--', 'sleep', '0.2'], { cwd }));
+    const [after] = ids(await jobf(['submit', '--name', 'after', '-d', big!.f58, '--', 'true'], { cwd }));
+    const r = await jobf(['execute', '--parallel', '1'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('running 5 jobs, at most 1 at once (1 needing more than 1 core runs alone)');
+    expect(r.stdout).toMatch(/5 jobs in .*: 5 COMPLETED/);
+    const all = [...small, big!, after!];
+    expect(all.map((id) => record(db, id).result)).toEqual(Array(5).fill('COMPLETED'));
+    // One job at a time, the big one included; the dependent one after the big one.
+    expect(maxConcurrent(db, all)).toBe(1);
+    expect(eventTime(attemptEvents(db, after!), 'start')).toBeGreaterThanOrEqual(eventTime(attemptEvents(db, big!), 'finish'));
+  });
+
+  it('a job that could never run on this machine is refused at submit, writing nothing', async () => {
+    const { cwd, db } = workdir();
+    const r = await jobf(['submit', '--cores', '999', '--', 'true'], { cwd });
     expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`jobf: job ${big!.f58} needs 3 cores, more than --parallel 2: nothing was run\n`);
-    expect(dump(db)).toEqual(before);
+    expect(r.stderr).toBe(`jobf: --cores 999: more than the ${availableParallelism()} CPUs of this machine, where "jobf execute" runs local jobs; the job could never run\n`);
+    expect(dump(db)).toBeNull();
+    const t = await jobf(['submit', '--tasks', '2', '--cores', String(availableParallelism()), '--', 'true'], { cwd });
+    expect(t.exitCode).toBe(2);
+    expect(t.stderr).toMatch(/^jobf: --tasks 2 × --cores \d+ = \d+ cores: more than the/);
   });
 
   it('prints plain progress lines and a summary when stdout is not a terminal', async () => {
@@ -187,7 +205,7 @@ describe('jobf execute', () => {
     ids(await jobf(['submit', '--array', '1-4', '--', 'sleep', '0.3'], { cwd }));
     ids(await jobf(['submit', '--name', 'bad', '--', 'false'], { cwd }));
     const command = `'${process.execPath}' '${bin}' execute --parallel 2`;
-    const r = await execa('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, JOBF_DB: undefined, COLUMNS: '100' }, reject: false, stdin: 'ignore' });
+    const r = await execa('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, JOBF_DB: undefined, COLUMNS: '100', NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
     const out = String(r.stdout);
     expect(r.exitCode).toBe(1);
     expect(out).toContain('\r');
@@ -283,7 +301,7 @@ describe('jobf stop', () => {
     const exec = jobfProcess(['execute', '--parallel', '2'], { cwd });
     await waitFor(() => record(db, long!).state === 'RUN' && processesWithEnv('JOBF_TEST_MARK', mark).length > 0, 20_000, 'the long job to run');
     const r = await jobf(['stop', long!.f58], { cwd });
-    expect(r).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(r).toEqual({ exitCode: 0, stdout: `${long!.f58}\n`, stderr: '' });
     // Once stop returns, the job is over.
     expect(record(db, long!)).toMatchObject({ state: 'INACTIVE', result: 'CANCELED', exception: { type: 'cancel' } });
     await waitFor(() => processesWithEnv('JOBF_TEST_MARK', mark).length === 0, 10_000, 'the job processes to end');
@@ -297,13 +315,22 @@ describe('jobf stop', () => {
     const { cwd, db } = workdir();
     const [a] = ids(await jobf(['submit', '--', 'true'], { cwd }));
     const [b] = ids(await jobf(['submit', '--after', a!.f58, '--', 'true'], { cwd }));
-    expect(await jobf(['stop', a!.f58], { cwd })).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    // It prints what it stopped; a job typed in another encoding that had already ended gets a note.
+    expect(await jobf(['stop', a!.f58], { cwd })).toEqual({ exitCode: 0, stdout: `${a!.f58}\n`, stderr: '' });
+    expect(await jobf(['stop', a!.dec], { cwd })).toEqual({
+      exitCode: 0,
+      stdout: '',
+      stderr: `jobf: note: job ${a!.dec} had already ended (CANCELED): not stopped\n`,
+    });
     expect(record(db, a!)).toMatchObject({ state: 'INACTIVE', result: 'CANCELED', returncode: -128 });
     expect(withStore(db, (s) => s.events(a!)).map((e) => e.name)).toEqual(['submit', 'exception', 'clean']);
     // Its dependent cannot run now.
     expect((await jobf(['execute'], { cwd })).exitCode).toBe(1);
     expect(record(db, b!)).toMatchObject({ result: 'FAILED', exception: { type: 'dependency' } });
     expect(record(db, a!).tRun).toBeUndefined();
+    const [c] = ids(await jobf(['submit', '--', 'true'], { cwd }));
+    expect(await jobf(['--json', 'stop'], { cwd })).toEqual({ exitCode: 0, stdout: `["${c!.f58}"]\n`, stderr: '' });
+    expect(await jobf(['stop'], { cwd })).toEqual({ exitCode: 0, stdout: '', stderr: 'jobf: no active jobs to stop\n' });
   });
 
   it('jobf delete stops a running job first', async () => {

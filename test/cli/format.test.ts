@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { commandOf, formatAge, renderTable, shellQuote } from '../../src/cli/shared/format.js';
+import { withIndex } from '../../src/cli/commands/submit.js';
+import { commandOf, formatAge, paint, renderTable, shellQuote } from '../../src/cli/shared/format.js';
 
 describe('format', () => {
   it('ages', () => {
@@ -26,5 +27,24 @@ describe('format', () => {
     expect(commandOf({ tasks: [{ command: ['a', 'b'] }] })).toEqual(['a', 'b']);
     expect(commandOf({})).toEqual([]);
     expect(commandOf({ tasks: 'x' })).toEqual([]);
+  });
+
+  it('colours states and results only when asked, and aligns coloured cells by what they show', () => {
+    expect(paint('FAILED', false)).toBe('FAILED');
+    expect(paint('FAILED', true)).toBe('\x1b[31mFAILED\x1b[0m');
+    expect(paint('COMPLETED', true)).toBe('\x1b[32mCOMPLETED\x1b[0m');
+    expect(paint('NEW (held)', true)).toBe('\x1b[34mNEW (held)\x1b[0m');
+    expect(paint('-', true)).toBe('-');
+    const t = renderTable(['S', 'X'], [['FAILED', 'a'], ['RUN', 'b']], { paintColumns: [0] });
+    expect(t).toBe('S       X\n\x1b[31mFAILED\x1b[0m  a\n\x1b[36mRUN\x1b[0m     b\n');
+    const narrow = renderTable(['A', 'B'], [['RUN', 'a very long command line']], { maxWidth: 12, paintColumns: [0] });
+    expect(narrow.split('\n')[1]).toBe('\x1b[36mRUN\x1b[0m  a very…');
+  });
+
+  it('{index} in an array task\'s command', () => {
+    expect(withIndex(['echo', '{index}', 'in-{index}-{index}.txt'], 7)).toEqual(['echo', '7', 'in-7-7.txt']);
+    // {{...}} (the jobspec's own templates) is left alone; \{index} is a literal {index}.
+    expect(withIndex(['{{index}}', '{{id}}', '\\{index}', '{index'], 3)).toEqual(['{{index}}', '{{id}}', '{index}', '{index']);
+    expect(withIndex(['$JOBFUTURES_ARRAY_INDEX'], 3)).toEqual(['$JOBFUTURES_ARRAY_INDEX']);
   });
 });

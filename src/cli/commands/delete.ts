@@ -1,8 +1,13 @@
 /**
- * `jobf delete`: removes jobs from the store with their log files. Jobs that may be running are
+ * `jobf delete`: removes jobs from the store with every file made for them: their output files,
+ * the files their backend kept for them in the log folders (named after the job id, e.g. a local
+ * job's `<id>.status`), and a log folder that this leaves empty. Jobs that may be running are
  * stopped first (that needs the `stop` hook).
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+
+import { storeLogDir } from '../../durable/log-dir.js';
 
 import { isOwnerAlive, type JobRecord } from '../../store/index.js';
 import type { CommandSpec, ParsedArgs } from '../shared/args.js';
@@ -14,7 +19,7 @@ export const spec: CommandSpec = {
   summary: 'remove jobs (all by default) and their log files; running jobs are stopped first',
   synopsis: '[ID...]',
   operands: 'ids',
-  options: [{ name: 'keep-logs', help: 'do not remove the log files' }, ...FILTER_OPTIONS],
+  options: [{ name: 'keep-logs', help: 'do not remove the log files (nor the job\'s other files)' }, ...FILTER_OPTIONS],
 };
 
 /**
@@ -31,6 +36,46 @@ export function mayBeRunning(rec: JobRecord): boolean {
 export function removeLogs(rec: JobRecord): void {
   for (const path of new Set([rec.stdout, rec.stderr])) {
     if (path !== undefined) rmSync(path, { force: true });
+  }
+}
+
+/**
+ * Removes every file made for a job: its outputs, and in `logDirs` the files named after its id
+ * (`<f58>.*` or `<f58 in ASCII>.*`: status files, scripts).
+ */
+export function removeJobFiles(rec: JobRecord, logDirs: readonly string[]): void {
+  removeLogs(rec);
+  const prefixes = [`${rec.jobid.f58}.`, `${rec.jobid.f58plain}.`];
+  for (const dir of logDirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue; // not there (any more)
+    }
+    for (const name of names) if (prefixes.some((p) => name.startsWith(p))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Whether `dir` is `other` or a folder above it. */
+function holds(dir: string, other: string): boolean {
+  const rel = relative(dir, other);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Removes the log folders that are now empty, except one that holds the store or a job's working
+ * directory (`--log-dir .` must not take the current folder away), or that jobs left in the store
+ * still use (`keep` lists all of those).
+ */
+function removeEmptyDirs(dirs: readonly string[], keep: readonly string[]): void {
+  for (const dir of dirs) {
+    if (keep.some((k) => holds(dir, k))) continue;
+    try {
+      rmdirSync(dir); // only when empty
+    } catch {
+      // not empty, or gone
+    }
   }
 }
 
@@ -52,7 +97,15 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       for (const rec of jobs) store.delete(rec.jobid);
       return jobs;
     });
-    if (!args.flag('keep-logs')) deleted.forEach(removeLogs);
+    if (!args.flag('keep-logs')) {
+      const logDirs = [...new Set([storeLogDir(ctx.dbPath), ...deleted.flatMap((r) => (r.logDir === undefined ? [] : [r.logDir]))])];
+      for (const rec of deleted) removeJobFiles(rec, logDirs);
+      // Folders the jobs left in the store still write to stay (the store's own one while any job is left).
+      const left = store.list();
+      const inUse = left.flatMap((r) => [r.logDir, r.stdout && dirname(r.stdout), r.stderr && dirname(r.stderr)]);
+      const keep = [dirname(ctx.dbPath), ctx.cwd, ...deleted.map((r) => r.cwd), ...inUse, ...(left.length > 0 ? [storeLogDir(ctx.dbPath)] : [])];
+      removeEmptyDirs(logDirs, keep.filter((d): d is string => typeof d === 'string' && d !== ''));
+    }
     const orphaned = new Set(deleted.flatMap((r) => store.dependents(r.jobid).map((id) => id.f58)));
     if (orphaned.size > 0) {
       const some = [...orphaned].slice(0, 5).join(', ') + (orphaned.size > 5 ? ', ...' : '');

@@ -2,6 +2,8 @@
  * The `execute` hook: runs the queued local jobs of the store, at most `--parallel` at once,
  * honouring dependencies, arrays and urgency, with a progress display and a summary.
  *
+ * - `--parallel N` is a budget of N cores (N one-core jobs at once); a job that needs more than N
+ *   runs alone, after the others that can run (see runRounds).
  * - What runs: active local jobs that no live process runs (queued by `jobf submit`, requeued, or
  *   left by a `jobf execute` that died: those that were running are followed to their end, their
  *   exit status read from what their own wrapper recorded), except held ones (urgency 0); with id
@@ -15,11 +17,11 @@
  */
 import { Jobspec } from '../../jobspec/index.js';
 import { JobID } from '../../ids/index.js';
+import type { JobExecutor } from '../../executor/executor.js';
 import type { JobFuture } from '../../executor/future.js';
 import type { JobResultName } from '../../core/types.js';
 import { currentOwner, sameOwner, type JobRecord, type JobStore } from '../../store/index.js';
 import { ACTIVE_STATES } from '../../core/lifecycle.js';
-import { UsageError } from '../shared/args.js';
 import type { CommandContext } from '../shared/context.js';
 import { ownerGone, storeExecutor } from '../shared/executors.js';
 import { backendPlugin } from '../../backends/registry.js';
@@ -40,6 +42,43 @@ function coresOf(rec: JobRecord): number | undefined {
 
 function some(ids: readonly string[], max = 8): string {
   return ids.slice(0, max).join(' ') + (ids.length > max ? ` ... (${ids.length - max} more)` : '');
+}
+
+/** Starts jobs on a new executor allowed `maxCores`; returns it and the jobs it took. */
+type StartRound = (ids: readonly JobID[], maxCores: number) => { ex: JobExecutor; taken: JobFuture[] };
+
+/**
+ * After the first round (every job that fits in `--parallel` cores): each job that needs more
+ * cores than that, alone, given the cores it needs; then the jobs that waited for those; again
+ * until a round takes no job (what is left waits for jobs that nobody here runs).
+ */
+async function runRounds(
+  signal: AbortSignal,
+  todo: readonly JobRecord[],
+  bigIds: ReadonlySet<bigint>,
+  started: ReadonlyMap<bigint, JobFuture>,
+  parallel: number,
+  start: StartRound,
+  follow: (ex: JobExecutor, taken: readonly JobFuture[]) => Promise<unknown>,
+): Promise<void> {
+  const round = async (ids: readonly JobID[], maxCores: number): Promise<boolean> => {
+    const { ex, taken } = start(ids, maxCores);
+    try {
+      await follow(ex, taken);
+    } finally {
+      await ex.shutdown();
+    }
+    return taken.length > 0;
+  };
+  for (let took = true; took && !signal.aborted; ) {
+    took = false;
+    for (const rec of todo) {
+      if (signal.aborted) return;
+      if (bigIds.has(rec.jobid.value) && !started.has(rec.jobid.value)) took = (await round([rec.jobid], coresOf(rec) ?? parallel)) || took;
+    }
+    const rest = todo.filter((r) => !bigIds.has(r.jobid.value) && !started.has(r.jobid.value)).map((r) => r.jobid);
+    if (rest.length > 0 && !signal.aborted) took = (await round(rest, parallel)) || took;
+  }
 }
 
 /** Runs the `execute` hook. */
@@ -78,12 +117,8 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
     else todo.push(rec);
   }
   if (held.length > 0) notes.push(`${held.length} held job${held.length === 1 ? '' : 's'} (urgency 0) not run: ${some(held.map((r) => r.jobid.f58))}`);
-  for (const rec of todo) {
-    const cores = coresOf(rec);
-    if (cores !== undefined && cores > parallel) {
-      throw new UsageError(`job ${rec.jobid.f58} needs ${cores} cores, more than --parallel ${parallel}: nothing was run`);
-    }
-  }
+  // A job needing more cores than --parallel still runs: alone, in a round of its own (see runRounds).
+  const big = todo.filter((r) => (coresOf(r) ?? 1) > parallel);
   const printNotes = (): void => notes.forEach((n) => ctx.io.err(`jobf: note: ${n}\n`));
 
   if (todo.length === 0) {
@@ -93,57 +128,73 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
     return 0;
   }
 
-  const ex = storeExecutor(ctx, store, todo[0]!.backend, { maxCores: parallel });
-  const futures = ex.runQueued(todo.map((r) => r.jobid));
-  const byId = new Map<bigint, JobFuture>(futures.map((f) => [f.id!.value, f]));
+  const backend = todo[0]!.backend;
   const records = new Map(todo.map((r) => [r.jobid.value, r]));
-  const takenOver = futures.filter((f) => records.get(f.id!.value)?.owner !== undefined).length;
-  const left = todo.filter((r) => !byId.has(r.jobid.value)).map((r) => r.jobid.f58);
-  if (left.length > 0) {
-    notes.push(`${left.length} job${left.length === 1 ? '' : 's'} left in the queue (they wait for jobs this run does not run, or another process took them): ${some(left)}`);
-  }
-  printNotes();
+  const futures: JobFuture[] = [];
+  const byId = new Map<bigint, JobFuture>();
+  const me = currentOwner();
+  const running = new Set<bigint>();
 
+  /** Starts `ids` on a new executor with `maxCores`; returns it and the jobs it took. */
+  const start = (ids: readonly JobID[], maxCores: number): { ex: JobExecutor; taken: JobFuture[] } => {
+    const ex = storeExecutor(ctx, store, backend, { maxCores });
+    const taken = ex.runQueued(ids);
+    for (const f of taken) {
+      futures.push(f);
+      byId.set(f.id!.value, f);
+    }
+    return { ex, taken };
+  };
+  /** Shows the progress of a round's jobs (called before anything was awaited since its start). */
+  const follow = (ex: JobExecutor, taken: readonly JobFuture[]): Promise<unknown> => {
+    const started = (id: JobID): void => {
+      if (running.has(id.value)) return;
+      running.add(id.value);
+      progress.started();
+    };
+    ex.on('event', (jobid, event) => {
+      if (event.name === 'start' && byId.has(jobid.value)) started(jobid);
+    });
+    return Promise.all(
+      taken.map((f) => {
+        if (f.state === 'RUN' || f.state === 'CLEANUP') started(f.id!);
+        return f.then((r) => {
+          const rec = records.get(r.jobid.value);
+          progress.ended(
+            {
+              id: r.jobid.f58,
+              name: rec?.name ?? '',
+              result: r.result,
+              returncode: r.tRun === undefined && r.result !== 'CANCELED' ? undefined : r.returncode,
+              exception: r.exception ? `${r.exception.type}: ${r.exception.note}` : undefined,
+            },
+            running.delete(r.jobid.value),
+          );
+          return r;
+        });
+      }),
+    );
+  };
+
+  // The first round: every job that fits in --parallel cores, at most that many cores at once.
+  const bigIds = new Set(big.map((r) => r.jobid.value));
+  // (runQueued() without ids would take every queued job: a round always names its jobs.)
+  const smallIds = todo.filter((r) => !bigIds.has(r.jobid.value)).map((r) => r.jobid);
+  const first = smallIds.length > 0 ? start(smallIds, parallel) : undefined;
+  const takenOver = futures.filter((f) => records.get(f.id!.value)?.owner !== undefined).length;
+  // With rounds, jobs left by the first one may run in a later one.
+  const total = big.length > 0 ? todo.length : first!.taken.length;
+  printNotes();
   if (!ctx.json) {
     ctx.io.out(
-      `running ${futures.length} job${futures.length === 1 ? '' : 's'}` +
+      `running ${total} job${total === 1 ? '' : 's'}` +
         (takenOver > 0 ? ` (${takenOver} taken over from a process that died)` : '') +
-        `, at most ${parallel} at once\n`,
+        `, at most ${parallel} at once` +
+        (big.length > 0 ? ` (${big.length} needing more than ${parallel} core${parallel === 1 ? '' : 's'} run${big.length === 1 ? 's' : ''} alone)` : '') +
+        '\n',
     );
   }
-  const progress = new Progress(ctx.io, futures.length, { quiet: ctx.json });
-  const me = currentOwner();
-
-  // Progress: starts from the event stream, ends from the futures.
-  const running = new Set<bigint>();
-  for (const f of futures) {
-    if (f.state === 'RUN' || f.state === 'CLEANUP') {
-      running.add(f.id!.value);
-      progress.started();
-    }
-  }
-  ex.on('event', (jobid, event) => {
-    if (event.name === 'start' && byId.has(jobid.value) && !running.has(jobid.value)) {
-      running.add(jobid.value);
-      progress.started();
-    }
-  });
-  const results = futures.map((f) =>
-    f.then((r) => {
-      const rec = records.get(r.jobid.value);
-      progress.ended(
-        {
-          id: r.jobid.f58,
-          name: rec?.name ?? '',
-          result: r.result,
-          returncode: r.tRun === undefined && r.result !== 'CANCELED' ? undefined : r.returncode,
-          exception: r.exception ? `${r.exception.type}: ${r.exception.note}` : undefined,
-        },
-        running.delete(r.jobid.value),
-      );
-      return r;
-    }),
-  );
+  const progress = new Progress(ctx.io, total, { quiet: ctx.json, color: ctx.io.color });
 
   // `jobf stop` of one of our jobs: a cancel exception appended to the store by another process.
   const stopChecker = setInterval(() => {
@@ -171,12 +222,24 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
   if (ctx.signal.aborted) onAbort();
 
   try {
-    await Promise.all(results);
+    if (first) {
+      try {
+        await follow(first.ex, first.taken);
+      } finally {
+        await first.ex.shutdown();
+      }
+    }
+    if (big.length > 0) await runRounds(ctx.signal, todo, bigIds, byId, parallel, start, follow);
   } finally {
     clearInterval(stopChecker);
     ctx.signal.removeEventListener('abort', onAbort);
     progress.stop();
-    await ex.shutdown();
+  }
+  const left = todo.filter((r) => !byId.has(r.jobid.value)).map((r) => r.jobid.f58);
+  if (left.length > 0) {
+    ctx.io.err(
+      `jobf: note: ${left.length} job${left.length === 1 ? '' : 's'} left in the queue (they wait for jobs this run does not run, or another process took them): ${some(left)}\n`,
+    );
   }
 
   // Put back what the interrupt ended: those jobs are CANCELED in the store, owned by us.

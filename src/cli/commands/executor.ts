@@ -28,7 +28,7 @@ export const waitSpec: CommandSpec = {
 /** `jobf stop`. */
 export const stopSpec: CommandSpec = {
   name: 'stop',
-  summary: 'cancel jobs (all active ones by default)',
+  summary: 'cancel jobs (all active ones by default) and print the ids of those it stopped',
   synopsis: '[ID...]',
   operands: 'ids',
   options: [],
@@ -63,5 +63,5 @@ export async function runWait(ctx: CommandContext, args: ParsedArgs): Promise<nu
 /** Runs `jobf stop`. */
 export async function runStop(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const ids = knownIds(ctx, args);
-  return ctx.hooks.stop(ctx, { ids });
+  return ctx.hooks.stop(ctx, { ids, print: true });
 }

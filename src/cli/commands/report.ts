@@ -1,8 +1,8 @@
 /**
  * `jobf report`: prints the stdout and stderr files of jobs, each under a header.
  */
+import { once } from 'node:events';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 
 import type { JobRecord } from '../../store/index.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../shared/args.js';
@@ -44,6 +44,33 @@ function header(rec: JobRecord, log: Log): string {
   return `==> ${rec.jobid.f58} ${rec.name} [${status}] ${log.label}: ${log.path ?? '(none)'} <==\n`;
 }
 
+/**
+ * What stands for a log file that is not there: why the job wrote nothing (the exception that
+ * ended it before its command ran, e.g. `exec: ... command not found` or a failed dependency), or
+ * that it has not run yet.
+ */
+export function missingLogText(rec: JobRecord): string {
+  if (rec.exception && rec.result !== 'COMPLETED') return `(no output: ${rec.exception.type}: ${rec.exception.note})`.replace(/: \)$/, ')');
+  if (rec.state !== 'INACTIVE' && rec.tRun === undefined) return '(no output yet: the job has not started)';
+  return '(no such file)';
+}
+
+/**
+ * Copies a file to `out`, waiting for `drain` when it is full. (A `pipeline()` per file left
+ * listeners on the shared stdout: more than 10 files warned MaxListenersExceededWarning.)
+ *
+ * @returns The last byte written, if any.
+ */
+async function copyTo(path: string, out: NodeJS.WritableStream): Promise<number | undefined> {
+  let lastByte: number | undefined;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    if (chunk.length === 0) continue;
+    lastByte = chunk[chunk.length - 1];
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  return lastByte;
+}
+
 /** Runs `jobf report`. */
 export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   if (args.flag('errors-only') && args.flag('output-only')) {
@@ -70,6 +97,7 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       state: rec.state,
       result: rec.result ?? null,
       returncode: rec.returncode ?? null,
+      exception: rec.exception ? { type: rec.exception.type, note: rec.exception.note } : null,
       logs: logsOf(rec, out, err).map((log) => ({ stream: log.label, path: log.path ?? null, text: read(log.path) })),
     }));
     ctx.io.out(JSON.stringify(report, null, 2) + '\n');
@@ -83,15 +111,10 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       first = false;
       ctx.io.out(header(rec, log));
       if (log.path === undefined || !existsSync(log.path)) {
-        ctx.io.out('(no such file)\n');
+        ctx.io.out(`${missingLogText(rec)}\n`);
         continue;
       }
-      let lastByte: number | undefined;
-      const stream = createReadStream(log.path);
-      stream.on('data', (chunk: Buffer | string) => {
-        if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : chunk[chunk.length - 1];
-      });
-      await pipeline(stream, ctx.io.stdout, { end: false });
+      const lastByte = await copyTo(log.path, ctx.io.stdout);
       if (lastByte !== undefined && lastByte !== 0x0a) ctx.io.out('\n');
     }
   }

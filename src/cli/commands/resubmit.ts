@@ -1,11 +1,12 @@
 /**
- * `jobf resubmit`: puts finished jobs back in the queue with the same id and spec (a new attempt;
- * the old events are kept). Jobs of queued backends (local) then wait for `jobf execute`; those of
+ * `jobf resubmit`: puts jobs that ended without success (FAILED, CANCELED, TIMEOUT) back in the
+ * queue with the same id and spec (a new attempt; the old events are kept); with `--also-success`
+ * COMPLETED ones too (as `jman resubmit --also-success`). Jobs of queued backends (local) then wait for `jobf execute`; those of
  * backends that submit at once (schedulers) are submitted again by the `submitNow` hook.
  */
 import { backendPlugin } from '../../backends/registry.js';
 import type { JobRecord } from '../../store/index.js';
-import type { CommandSpec, ParsedArgs } from '../shared/args.js';
+import { UsageError, type CommandSpec, type ParsedArgs } from '../shared/args.js';
 import {
   FILTER_OPTIONS,
   JobActiveError,
@@ -19,11 +20,12 @@ import { removeLogs } from './delete.js';
 /** The command's spec. */
 export const spec: CommandSpec = {
   name: 'resubmit',
-  summary: 'queue finished jobs again (all by default) with the same id and spec',
+  summary: 'queue jobs that did not complete (all by default) again, with the same id and spec',
   synopsis: '[ID...]',
   operands: 'ids',
   options: [
-    { name: 'failed-only', help: 'only jobs that did not complete successfully' },
+    { name: 'also-success', short: 's', help: 'COMPLETED jobs too (as jman -s)' },
+    { name: 'failed-only', help: 'only jobs that did not complete successfully (the default)' },
     { name: 'clean', help: 'remove the old log files first' },
     ...FILTER_OPTIONS,
   ],
@@ -33,7 +35,11 @@ export const spec: CommandSpec = {
 export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const ids = parseIds(args.operands);
   const filter = filterFrom(args, ids);
-  const failedOnly = args.flag('failed-only');
+  if (args.flag('failed-only') && args.flag('also-success')) {
+    throw new UsageError('--failed-only and --also-success exclude each other');
+  }
+  const failedOnly = !args.flag('also-success');
+  const skipped: string[] = [];
   const store = ctx.openStore('write');
   try {
     // Named jobs must have finished; without ids, active jobs are simply not candidates.
@@ -43,7 +49,14 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
         const active = jobs.find((r) => r.state !== 'INACTIVE');
         if (active) throw new JobActiveError(active.jobid.f58, active.state, 'only finished jobs can be resubmitted');
       }
-      return jobs.filter((r) => r.state === 'INACTIVE' && (!failedOnly || r.result !== 'COMPLETED'));
+      return jobs.filter((r) => {
+        if (r.state !== 'INACTIVE') return false;
+        if (failedOnly && r.result === 'COMPLETED') {
+          if (ids.length > 0) skipped.push(r.jobid.f58);
+          return false;
+        }
+        return true;
+      });
     };
     const requeued = store.transaction(() =>
       choose().map((rec) => {
@@ -58,9 +71,13 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       await ctx.hooks.submitNow(ctx, { store, backend, ids: requeued.filter((r) => r.backend === backend).map((r) => r.jobid) });
     }
     const out = requeued.map((r) => r.jobid.f58);
+    if (skipped.length > 0) {
+      ctx.io.err(`jobf: note: ${skipped.join(' ')} completed: not resubmitted (give --also-success)\n`);
+    }
     if (ctx.json) ctx.io.out(JSON.stringify(out) + '\n');
-    else if (out.length === 0) ctx.io.err(`jobf: no jobs to resubmit${failedOnly ? ' (--failed-only: none failed)' : ' (only finished jobs are resubmitted)'}\n`);
-    else ctx.io.out(out.map((id) => id + '\n').join(''));
+    else if (out.length === 0 && skipped.length === 0) {
+      ctx.io.err(`jobf: no jobs to resubmit${failedOnly ? ' (none ended without success; --also-success resubmits COMPLETED ones too)' : ' (only finished jobs are resubmitted)'}\n`);
+    } else ctx.io.out(out.map((id) => id + '\n').join(''));
     return 0;
   } finally {
     store.close();

@@ -6,7 +6,8 @@ import { stringify as toYaml } from 'yaml';
 import type { JobRecord, StoredEvent } from '../../store/index.js';
 import type { CommandSpec, ParsedArgs } from '../shared/args.js';
 import { parseIds, requireJobs, type CommandContext } from '../shared/context.js';
-import { commandOf, eventJSONLine, formatAge, formatTime, jobJSON, shellQuote, stateText } from '../shared/format.js';
+import { commandOf, eventJSONLine, formatAge, formatTime, jobJSON, paint, shellQuote, stateText } from '../shared/format.js';
+import { waitingIn } from './list.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {
@@ -43,15 +44,22 @@ function withoutEnvironment(spec: Record<string, unknown>): Record<string, unkno
   };
 }
 
+/** How {@link showText} shows the state: queued behind dependencies (DEPEND), in colour. */
+export interface ShowOptions {
+  readonly waiting?: boolean;
+  readonly color?: boolean;
+}
+
 /** The text form of `jobf show`. */
-export function showText(rec: JobRecord, events: readonly StoredEvent[], now: number): string {
+export function showText(rec: JobRecord, events: readonly StoredEvent[], now: number, opts: ShowOptions = {}): string {
+  const color = opts.color ?? false;
   const when = (t: number | undefined): string => (t === undefined ? '-' : `${formatTime(t)} (${formatAge(now - t)} ago)`);
   const fields: [string, string][] = [
     ['id', `${rec.jobid.f58} (${rec.jobid.dec})`],
     ['name', rec.name],
     ['backend', rec.backend],
-    ['state', stateText(rec)],
-    ['result', rec.result === undefined ? '-' : rec.returncode === undefined ? rec.result : `${rec.result} (exit code ${rec.returncode})`],
+    ['state', paint(stateText(rec, opts.waiting), color)],
+    ['result', rec.result === undefined ? '-' : paint(rec.returncode === undefined ? rec.result : `${rec.result} (exit code ${rec.returncode})`, color)],
   ];
   if (rec.exception) fields.push(['exception', `${rec.exception.type}: ${rec.exception.note}`.replace(/: $/, '')]);
   fields.push(
@@ -90,15 +98,15 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
   const [id] = parseIds(args.operands);
   const store = ctx.openStore('read');
   try {
-    const { rec, events } = store.snapshot(() => {
+    const { rec, events, waiting } = store.snapshot(() => {
       const [rec] = requireJobs(store, [id!]);
-      return { rec: rec!, events: store.events(id!) };
+      return { rec: rec!, events: store.events(id!), waiting: waitingIn(store, [rec!]).size > 0 };
     });
     if (ctx.json) {
       const evs = events.map((e) => JSON.parse(eventJSONLine(rec.jobid.f58, e)) as unknown);
       ctx.io.out(JSON.stringify({ job: jobJSON(rec), spec: rec.spec, events: evs }, null, 2) + '\n');
     } else {
-      ctx.io.out(showText(rec, events, Date.now() / 1000));
+      ctx.io.out(showText(rec, events, Date.now() / 1000, { waiting, color: ctx.io.color }));
     }
     return 0;
   } finally {

@@ -1,6 +1,8 @@
 /**
  * The `stop` hook: cancels jobs and resolves once each is INACTIVE in the store (also used by
- * `jobf delete` for jobs that may be running). Prints nothing on success.
+ * `jobf delete` for jobs that may be running). With `print` (`jobf stop`), prints the ids of the
+ * jobs it stopped, one a line (a JSON array with `--json`), and a note for named jobs that had
+ * already ended.
  *
  * How a job is canceled depends on who runs it:
  * - a local job that never started and that nobody runs (queued, or left by a process that died):
@@ -17,7 +19,7 @@
 import type { JobID } from '../../ids/index.js';
 import { type JobRecord, type JobStore } from '../../store/index.js';
 import { ACTIVE_STATES } from '../../core/lifecycle.js';
-import type { CommandContext } from '../shared/context.js';
+import { shownId, type CommandContext } from '../shared/context.js';
 import { needsFollower, ownerGone, pollUntil, storeFollowers, storedJobView } from '../shared/executors.js';
 import { backendPlugin } from '../../backends/registry.js';
 import { storeLogDir } from '../../durable/log-dir.js';
@@ -74,8 +76,10 @@ function requestCancel(store: JobStore, jobid: JobID): void {
   });
 }
 
-async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): Promise<number> {
+async function stopOn(ctx: CommandContext, store: JobStore, { ids, print = false }: JobsArgs): Promise<number> {
   const targets: JobID[] = ids.length > 0 ? [...ids] : store.list({ state: ACTIVE_STATES }).map((r) => r.jobid);
+  // What was active when asked: what this command stops (a job may still end by itself meanwhile).
+  const ended = new Map(store.list({ ids: targets }).filter((r) => r.state === 'INACTIVE').map((r) => [r.jobid.value, r]));
   const followers = storeFollowers(ctx, store);
   const logDir = storeLogDir(ctx.dbPath);
   const onAbort = (): void => void followers.close();
@@ -148,6 +152,16 @@ async function stopOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): 
     ctx.signal.removeEventListener('abort', onAbort);
     await Promise.all(signals);
     await followers.close();
+  }
+  if (print) {
+    const stopped = targets.filter((id) => !ended.has(id.value)).map((id) => id.f58);
+    for (const id of targets) {
+      const rec = ended.get(id.value);
+      if (rec) ctx.io.err(`jobf: note: job ${shownId(id)} had already ended (${rec.result ?? '-'}): not stopped\n`);
+    }
+    if (ctx.json) ctx.io.out(JSON.stringify(stopped) + '\n');
+    else if (targets.length === 0) ctx.io.err('jobf: no active jobs to stop\n');
+    else ctx.io.out(stopped.map((id) => id + '\n').join(''));
   }
   return 0;
 }

@@ -4,6 +4,7 @@
  * are handed to it by the `submitNow` hook.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 import { InvalidArgumentError } from '../../util/errors.js';
@@ -26,11 +27,23 @@ export const spec: CommandSpec = {
   synopsis: '[--] CMD [ARGS...]',
   operands: 'command',
   options: [
-    { name: 'name', value: 'NAME', help: 'job name (default: the command\'s basename)' },
-    { name: 'array', value: 'RANGE', help: 'one job per index: N, A-B, A-B:STEP, comma-separated' },
-    { name: 'after', value: 'ID,...', repeat: true, help: 'run after these jobs completed successfully' },
+    { name: 'name', short: 'n', value: 'NAME', help: 'job name (default: the command\'s basename)' },
+    {
+      name: 'array',
+      short: 't',
+      value: 'RANGE',
+      help: 'one job per index: N (1 to N, as jman -t), A-B, A-B:STEP, comma-separated; {index} in the command becomes the index (\\{index} stays {index})',
+    },
+    {
+      name: 'after',
+      short: 'd',
+      aliases: ['dependencies'],
+      value: 'ID,...',
+      repeat: true,
+      help: 'run after these jobs completed successfully',
+    },
     { name: 'after-any', value: 'ID,...', repeat: true, help: 'run after these jobs ended, however' },
-    { name: 'log-dir', value: 'DIR', help: 'where stdout/stderr go (default: .jobf-logs next to the store)' },
+    { name: 'log-dir', short: 'l', value: 'DIR', help: 'where stdout/stderr go (default: .jobf-logs next to the store)' },
     { name: 'cwd', value: 'DIR', help: 'working directory of the job (default: the current one)' },
     { name: 'env', value: 'KEY=VALUE', repeat: true, help: 'set an environment variable (on top of the current environment)' },
     { name: 'duration', value: 'TIME', help: 'time limit: seconds or 90s, 10m, 2h, 1d (default: none)' },
@@ -42,6 +55,17 @@ export const spec: CommandSpec = {
 
 /** Environment variables an array task gets, all set to its index. */
 export const ARRAY_INDEX_VARIABLES = ['JOBFUTURES_ARRAY_INDEX', 'SLURM_ARRAY_TASK_ID', 'SGE_TASK_ID'] as const;
+
+/**
+ * The command of one array task: `{index}` in each word becomes the index; `\{index}` becomes a
+ * literal `{index}`; `{{` and `}}` are left as they are (so `{{index}}`, like the jobspec's own
+ * `{{id}}` templates, is not touched).
+ */
+export function withIndex(command: readonly string[], index: number): string[] {
+  return command.map((word) =>
+    word.replace(/\\\{index\}|\{\{|\}\}|\{index\}/g, (m) => (m === '{index}' ? String(index) : m === '\\{index}' ? '{index}' : m)),
+  );
+}
 
 /** A job name made safe for a file name. */
 function fileSafe(name: string): string {
@@ -126,6 +150,13 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
   if (name === '') throw new UsageError('--name must not be empty');
   const urgency = args.flag('hold') ? URGENCY.HOLD : URGENCY.DEFAULT;
   const plugin = backendPlugin(ctx.backend, '--backend');
+  // Jobs queued in the store are run by `jobf execute` on this machine: one that needs more cores
+  // than it has could never run there.
+  const cpus = availableParallelism();
+  if (!plugin.submitsAtOnce && numTasks * coresPerTask > cpus) {
+    const asked = numTasks === 1 ? `--cores ${coresPerTask}` : `--tasks ${numTasks} × --cores ${coresPerTask} = ${numTasks * coresPerTask} cores`;
+    throw new UsageError(`${asked}: more than the ${cpus} CPUs of this machine, where "jobf execute" runs ${ctx.backend} jobs; the job could never run`);
+  }
 
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) baseEnv[k] = v;
@@ -147,7 +178,7 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
     const stdout = `${stem}.out`;
     const stderr = `${stem}.err`;
     const duration = args.value('duration');
-    const jobspec = buildSpec(JobspecClass, command, {
+    const jobspec = buildSpec(JobspecClass, index === undefined ? command : withIndex(command, index), {
       numTasks,
       coresPerTask,
       environment,

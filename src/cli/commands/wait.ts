@@ -53,7 +53,7 @@ async function waitOn(ctx: CommandContext, store: JobStore, { ids }: JobsArgs): 
           changed = true;
         } else if (rec.state === 'INACTIVE') {
           ended.set(id.value, rec);
-          if (!ctx.json) ctx.io.out(resultLine(rec) + '\n');
+          if (!ctx.json) ctx.io.out(resultLine(rec, ctx.io.color) + '\n');
           changed = true;
         } else if (!followed.has(id.value) && needsFollower(rec, logDir)) {
           if (followers.take(rec)) {

@@ -2,8 +2,13 @@
  * A small, strict command-line parser for `jobf`: global options, one subcommand, its options,
  * its operands, and `--`.
  *
- * - Options are long (`--name N` or `--name=N`); `-h` is the only short one.
+ * - Options are long (`--name N` or `--name=N`); some also have a short form (`-n N` or `-nN`),
+ *   mostly gridtk's `jman` letters (`-t` for `--array`, `-j` for `--job-ids`), and some an alias
+ *   (`--dependencies` for `--after`). Short flags are not bundled (`-ab` is not `-a -b`).
  * - Global options (`--db`, `--backend`, `--json`) may come before or after the subcommand.
+ * - `jobf help [COMMAND]` is `jobf [COMMAND] --help`.
+ * - Commands that take job ids also take them as `-j ID` / `--job-ids ID` (as `jman -j`), added to
+ *   the operands.
  * - An option that takes a value takes the next argument, whatever it looks like.
  * - Options marked `repeat` may be given several times (`--env A=1 --env B=2`); others only once.
  * - `--` ends the options. For `submit`, the first operand also ends them: everything from the
@@ -25,6 +30,10 @@ export class UsageError extends JobfuturesError {
 export interface OptionSpec {
   /** Long name without dashes, e.g. `log-dir`. */
   readonly name: string;
+  /** One-letter short form without the dash, e.g. `l`. */
+  readonly short?: string;
+  /** Other long names (without dashes) for the same option, e.g. `dependencies` for `after`. */
+  readonly aliases?: readonly string[];
   /** Placeholder of the value (e.g. `DIR`); absent for a flag, which takes no value. */
   readonly value?: string;
   /** May be given more than once; the values accumulate. Default false. */
@@ -38,6 +47,15 @@ export interface OptionSpec {
  * one); `command` (a command line, at least one word).
  */
 export type OperandKind = 'none' | 'ids' | 'id' | 'command';
+
+/** `-j ID` / `--job-ids ID`: job ids given as an option (gridtk's `jman -j`), for commands that take ids. */
+export const JOB_IDS_OPTION: OptionSpec = {
+  name: 'job-ids',
+  short: 'j',
+  value: 'ID',
+  repeat: true,
+  help: 'a job id (as an operand; as jman -j)',
+};
 
 /** One subcommand. */
 export interface CommandSpec {
@@ -57,8 +75,9 @@ export interface CommandSpec {
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'db', value: 'PATH', help: 'job store (default $JOBF_DB, else ./jobs.db)' },
   { name: 'backend', value: BACKEND_NAMES.join('|'), help: `backend of new jobs (default ${DEFAULT_BACKEND})` },
-  { name: 'json', help: 'print JSON instead of text' },
-  { name: 'help', help: 'show help and exit' },
+  { name: 'json', help: 'print JSON instead of text (errors too: {"error": {"code", "message"}} on stderr)' },
+  { name: 'version', short: 'V', help: 'print the version and exit' },
+  { name: 'help', short: 'h', help: 'show help and exit' },
 ];
 
 /** The backends `--backend` accepts: the registry's. */
@@ -110,14 +129,29 @@ export class ParsedArgs {
     return this.flag('json');
   }
 
-  /** `--help` or `-h`. */
+  /** `--help`, `-h` or `jobf help`. */
   get help(): boolean {
     return this.flag('help');
   }
+
+  /** `--version` or `-V`. */
+  get version(): boolean {
+    return this.flag('version');
+  }
+}
+
+/** The options a command accepts, its own first, then `--job-ids` where it takes ids, then the global ones. */
+export function optionsOf(spec: CommandSpec | undefined): readonly OptionSpec[] {
+  const ids = spec?.operands === 'ids' || spec?.operands === 'id' ? [JOB_IDS_OPTION] : [];
+  return [...(spec?.options ?? []), ...ids, ...GLOBAL_OPTIONS];
 }
 
 function findOption(name: string, spec: CommandSpec | undefined): OptionSpec | undefined {
-  return spec?.options.find((o) => o.name === name) ?? GLOBAL_OPTIONS.find((o) => o.name === name);
+  return optionsOf(spec).find((o) => o.name === name || o.aliases?.includes(name));
+}
+
+function findShort(letter: string, spec: CommandSpec | undefined): OptionSpec | undefined {
+  return optionsOf(spec).find((o) => o.short === letter);
 }
 
 /**
@@ -134,16 +168,21 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
   const operands: string[] = [];
   const where = (): string => (command ? ` for "jobf ${command.name}"` : '');
 
+  let helpTopic = false;
+  const record = (opt: OptionSpec, typed: string, value: string): void => {
+    const prev = values.get(opt.name);
+    if (prev === undefined) values.set(opt.name, [value]);
+    else if (opt.repeat) prev.push(value);
+    else if (opt.value === undefined) return; // a flag given twice is harmless
+    else throw new UsageError(`option ${typed} given more than once`);
+  };
+
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
       if (command === undefined) throw new UsageError('"--" before any command (see jobf --help)');
       operands.push(...argv.slice(i + 1));
       break;
-    }
-    if (arg === '-h') {
-      values.set('help', ['']);
-      continue;
     }
     if (arg.startsWith('--') && arg.length > 2) {
       const eq = arg.indexOf('=');
@@ -158,27 +197,41 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
       } else if (eq >= 0) {
         throw new UsageError(`option --${name} takes no value`);
       }
-      const prev = values.get(name);
-      if (prev === undefined) values.set(name, [value]);
-      else if (opt.repeat) prev.push(value);
-      else if (opt.value === undefined) continue; // a flag given twice is harmless
-      else throw new UsageError(`option --${name} given more than once`);
+      record(opt, `--${name}`, value);
       continue;
     }
     if (arg.startsWith('-') && arg.length > 1) {
-      throw new UsageError(`unknown option ${arg}${where()}`);
+      const opt = findShort(arg[1]!, command);
+      if (opt === undefined || (opt.value === undefined && arg.length > 2)) throw new UsageError(`unknown option ${arg}${where()}`);
+      let value = '';
+      if (opt.value !== undefined) {
+        if (arg.length > 2) value = arg.slice(2);
+        else if (i + 1 < argv.length) value = argv[++i]!;
+        else throw new UsageError(`option ${arg} (--${opt.name}) needs a value (${opt.value})`);
+      }
+      record(opt, `${arg.slice(0, 2)} (--${opt.name})`, value);
+      continue;
+    }
+    if (command === undefined && arg === 'help' && !helpTopic) {
+      // `jobf help [COMMAND]`
+      helpTopic = true;
+      values.set('help', ['']);
+      continue;
     }
     if (command === undefined) {
       command = commands.find((c) => c.name === arg);
       if (command === undefined) throw new UsageError(`unknown command "${arg}" (see jobf --help)`);
       continue;
     }
+    if (helpTopic) throw new UsageError(`"jobf help" takes one command name, got "${arg}" too`);
     if (command.operands === 'command') {
       operands.push(...argv.slice(i));
       break;
     }
     operands.push(arg);
   }
+  // `-j ID` adds to the operands (before them: as typed first).
+  if (values.has(JOB_IDS_OPTION.name)) operands.unshift(...values.get(JOB_IDS_OPTION.name)!);
 
   const parsed = new ParsedArgs(command, values, operands);
   const backend = parsed.value('backend');
@@ -238,7 +291,11 @@ export function commaList(option: string, values: readonly string[]): string[] {
 /** The help text of one command, or of `jobf` itself. */
 export function helpText(commands: readonly CommandSpec[], command?: CommandSpec): string {
   const optionLines = (opts: readonly OptionSpec[]): string[] => {
-    const left = opts.map((o) => `  --${o.name}${o.value ? ` ${o.value}` : ''}${o.repeat ? ' ...' : ''}`);
+    const left = opts.map(
+      (o) =>
+        `  ${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.value ? ` ${o.value}` : ''}${o.repeat ? ' ...' : ''}` +
+        (o.aliases ?? []).map((a) => `, --${a}`).join(''),
+    );
     const width = Math.max(...left.map((l) => l.length)) + 2;
     return opts.map((o, i) => left[i]!.padEnd(width) + o.help);
   };
@@ -255,7 +312,7 @@ export function helpText(commands: readonly CommandSpec[], command?: CommandSpec
       'Global options:',
       ...optionLines(GLOBAL_OPTIONS),
       '',
-      'Run "jobf COMMAND --help" for the options of a command.',
+      'Run "jobf help COMMAND" (or "jobf COMMAND --help") for the options of a command.',
       '',
     ].join('\n');
   }
@@ -264,7 +321,9 @@ export function helpText(commands: readonly CommandSpec[], command?: CommandSpec
     '',
     command.summary,
     '',
-    ...(command.options.length > 0 ? ['Options:', ...optionLines(command.options), ''] : []),
+    ...(optionsOf(command).length > GLOBAL_OPTIONS.length
+      ? ['Options:', ...optionLines(optionsOf(command).slice(0, -GLOBAL_OPTIONS.length)), '']
+      : []),
     'Global options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',

@@ -2,8 +2,6 @@
  * What every `jobf` command gets: where the store is, how to print, and helpers to turn operands
  * and filter options into jobs.
  */
-import { existsSync } from 'node:fs';
-
 import { JobfuturesError } from '../../util/errors.js';
 import { JobID } from '../../ids/index.js';
 import type { JobResultName, JobState } from '../../core/types.js';
@@ -11,6 +9,7 @@ import { JobStore, type JobFilter, type JobRecord } from '../../store/index.js';
 import { JOB_RESULTS, JOB_STATES } from '../../core/lifecycle.js';
 import { UnknownJobError } from '../../core/errors.js';
 import { UsageError, commaList, type BackendName, type ParsedArgs } from './args.js';
+import { openStoreFile, storeExists, storePathOf } from './store-access.js';
 import type { CliHooks } from './hooks.js';
 
 /** Where a command prints. */
@@ -25,6 +24,8 @@ export interface CliIO {
   readonly isTTY: boolean;
   /** Terminal width, if standard output is a terminal. */
   readonly columns: number | undefined;
+  /** Colour states and results: standard output is a terminal and `NO_COLOR` is not set (nor `TERM=dumb`). */
+  readonly color: boolean;
 }
 
 /** Everything a command runs with. */
@@ -58,12 +59,12 @@ export interface CommandContext {
 /** How a command opens the store: see {@link CommandContext.openStore}. */
 export type StoreMode = 'read' | 'write' | 'create';
 
-/** The default `openStore`. */
+/** The default `openStore` (see store-access.ts for read-only and unreadable stores). */
 export function openStoreAt(dbPath: string, mode: StoreMode): JobStore {
-  if (mode !== 'create' && !existsSync(dbPath)) {
+  if (mode !== 'create' && !storeExists(dbPath)) {
     throw new UsageError(`no job store at ${dbPath} (give --db PATH or set JOBF_DB)`);
   }
-  return JobStore.open(dbPath, { readonly: mode === 'read' });
+  return openStoreFile(dbPath, mode === 'read');
 }
 
 /** A job is active (or may be running) where the command needs it finished. Exit code 2. */
@@ -78,8 +79,20 @@ export class JobActiveError extends JobfuturesError {
   }
 }
 
+/** How the user typed each id that {@link parseIds} returned (when not in F58). */
+const typedAs = new WeakMap<JobID, string>();
+
 /**
- * Parses job id operands (any RFC 19 encoding), removing repeats.
+ * An id as messages should show it: as the user typed it (`12345`, `f2ZQ4h7`) when it came from
+ * {@link parseIds}, else in F58.
+ */
+export function shownId(id: JobID): string {
+  return typedAs.get(id) ?? id.f58;
+}
+
+/**
+ * Parses job id operands (any RFC 19 encoding), removing repeats. Each id remembers how it was
+ * typed (see {@link shownId}).
  *
  * @throws `JobIDParseError` naming the first bad one.
  */
@@ -90,6 +103,7 @@ export function parseIds(texts: readonly string[]): JobID[] {
     const id = JobID.parse(t);
     if (!seen.has(id.value)) {
       seen.add(id.value);
+      if (t !== id.f58) typedAs.set(id, t);
       out.push(id);
     }
   }
@@ -105,7 +119,7 @@ export function requireJobs(store: JobStore, ids: readonly JobID[]): JobRecord[]
   const found = new Map(store.list({ ids }).map((r) => [r.jobid.value, r]));
   return ids.map((id) => {
     const rec = found.get(id.value);
-    if (rec === undefined) throw new UnknownJobError(id.f58, `(not in ${store.path})`);
+    if (rec === undefined) throw new UnknownJobError(shownId(id), `(not in ${storePathOf(store)})`);
     return rec;
   });
 }
@@ -119,7 +133,7 @@ export const FILTER_OPTIONS = [
     help: 'only jobs in these states (NEW, DEPEND, PRIORITY, SCHED, RUN, CLEANUP, INACTIVE, or pending, running, active)',
   },
   { name: 'result', value: 'RESULT', repeat: true, help: 'only jobs with these results (COMPLETED, FAILED, CANCELED, TIMEOUT)' },
-  { name: 'name', value: 'NAME', repeat: true, help: 'only jobs with these names' },
+  { name: 'name', short: 'n', value: 'NAME', repeat: true, help: 'only jobs with these names' },
 ] as const;
 
 const STATE_GROUPS: Readonly<Record<string, readonly JobState[]>> = {

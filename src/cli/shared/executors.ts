@@ -13,6 +13,7 @@ import { Jobspec } from '../../jobspec/index.js';
 import { isOwnerAlive, type JobRecord, type JobStore } from '../../store/index.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './context.js';
+import { paint } from './format.js';
 
 const SPAWNERS: readonly SpawnerName[] = ['auto', 'launcher', 'execa'];
 
@@ -123,9 +124,9 @@ export async function pollUntil(signal: AbortSignal, step: () => 'done' | 'chang
   }
 }
 
-/** One line per job: `ID  RESULT  exit N`. */
-export function resultLine(rec: JobRecord): string {
+/** One line per job: `ID  RESULT  exit N` (the result in colour when `color`). */
+export function resultLine(rec: JobRecord, color = false): string {
   const rc = rec.returncode === undefined ? '' : `  exit ${rec.returncode}`;
   const why = rec.exception && rec.result !== 'COMPLETED' ? `  (${rec.exception.type}: ${rec.exception.note})` : '';
-  return `${rec.jobid.f58}  ${rec.result ?? rec.state}${rc}${why}`;
+  return `${rec.jobid.f58}  ${paint(rec.result ?? rec.state, color)}${rc}${why}`;
 }

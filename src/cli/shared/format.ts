@@ -33,12 +33,69 @@ export function shellQuote(words: readonly string[]): string {
   return words.map((w) => (SAFE_WORD.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
 
+/** SGR colour codes of states and results (on a terminal only: `CliIO.color`). */
+const COLORS: Readonly<Record<string, string>> = {
+  COMPLETED: '32', // green
+  FAILED: '31', // red
+  TIMEOUT: '31',
+  CANCELED: '33', // yellow
+  RUN: '36', // cyan
+  CLEANUP: '36',
+  NEW: '34', // blue
+  DEPEND: '34',
+  PRIORITY: '34',
+  SCHED: '34',
+  INACTIVE: '2', // dim
+};
+
+/**
+ * A state or result (or a text starting with one, e.g. `NEW (held)`) in its colour when `color`,
+ * else as it is.
+ */
+export function paint(text: string, color: boolean): string {
+  if (!color) return text;
+  const code = COLORS[text.split(' ')[0]!];
+  return code === undefined ? text : `\x1b[${code}m${text}\x1b[0m`;
+}
+
+const ESC = '\u001b';
+/** One SGR sequence (`ESC [ ... m`). */
+const SGR = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
+const SGR_SPLIT = new RegExp(`(${ESC}\\[[0-9;]*m)`);
+
+/** The number of characters a text shows (colour codes take none). */
+function visibleLength(text: string): number {
+  return [...text.replace(SGR, '')].length;
+}
+
+/** The first `n` visible characters of a text, colour codes kept (and closed if cut open). */
+function visibleSlice(text: string, n: number): string {
+  let out = '';
+  let shown = 0;
+  let open = false;
+  for (const part of text.split(SGR_SPLIT)) {
+    if (part.startsWith(ESC)) {
+      if (shown < n) {
+        out += part;
+        open = part !== `${ESC}[0m`;
+      }
+      continue;
+    }
+    const chars = [...part];
+    out += chars.slice(0, n - shown).join('');
+    shown += Math.min(chars.length, n - shown);
+  }
+  return open ? `${out}${ESC}[0m` : out;
+}
+
 /** Options of {@link renderTable}. */
 export interface TableOptions {
   /** Alignment per column; default left. */
   readonly align?: readonly ('left' | 'right')[];
   /** Truncate the last column so lines fit this width (with `…`). Default: no limit. */
   readonly maxWidth?: number;
+  /** Colours the cells of these columns with {@link paint} (the header is never coloured). Default: none. */
+  readonly paintColumns?: readonly number[];
 }
 
 /**
@@ -53,16 +110,17 @@ export interface TableOptions {
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[], opts: TableOptions = {}): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => [...(r[c] ?? '')].length)));
-  const lines = all.map((row) => {
+  const lines = all.map((row, r) => {
     let line = row
       .map((cell, c) => {
-        if (c === row.length - 1 && (opts.align?.[c] ?? 'left') === 'left') return cell;
+        const shown = r > 0 && opts.paintColumns?.includes(c) ? paint(cell, true) : cell;
+        if (c === row.length - 1 && (opts.align?.[c] ?? 'left') === 'left') return shown;
         const pad = widths[c]! - [...cell].length;
-        return opts.align?.[c] === 'right' ? ' '.repeat(pad) + cell : cell + ' '.repeat(pad);
+        return opts.align?.[c] === 'right' ? ' '.repeat(pad) + shown : shown + ' '.repeat(pad);
       })
       .join('  ');
-    if (opts.maxWidth !== undefined && [...line].length > opts.maxWidth) {
-      line = [...line].slice(0, Math.max(1, opts.maxWidth - 1)).join('') + '…';
+    if (opts.maxWidth !== undefined && visibleLength(line) > opts.maxWidth) {
+      line = visibleSlice(line, Math.max(1, opts.maxWidth - 1)) + '…';
     }
     return line.trimEnd();
   });
@@ -85,9 +143,43 @@ export function resultText(rec: JobRecord): { result: string; exit: string } {
   return { result: rec.result ?? '-', exit: rec.returncode === undefined ? '-' : String(rec.returncode) };
 }
 
-/** The STATE column: the state, with `(held)` for an active job of urgency 0. */
-export function stateText(rec: JobRecord): string {
-  return rec.urgency === 0 && rec.state !== 'INACTIVE' ? `${rec.state} (held)` : rec.state;
+/**
+ * The STATE column: the state, with `(held)` for an active job of urgency 0.
+ *
+ * @param waiting - The job is queued in the store behind dependencies that are not done
+ *   ({@link waitingOnDependencies}): shown as `DEPEND` rather than `NEW`.
+ */
+export function stateText(rec: JobRecord, waiting = false): string {
+  const state = waiting && rec.state === 'NEW' ? 'DEPEND' : rec.state;
+  return rec.urgency === 0 && rec.state !== 'INACTIVE' ? `${state} (held)` : state;
+}
+
+/**
+ * The AFTER column: the jobs it depends on (`~` marks `--after-any`), at most `max` of them and
+ * `+N` for the others; `-` if none.
+ */
+export function dependenciesText(rec: JobRecord, max = 2): string {
+  if (rec.dependencies.length === 0) return '-';
+  const shown = rec.dependencies.slice(0, max).map((d) => (d.kind === 'afterany' ? `~${d.jobid.f58}` : d.jobid.f58));
+  return shown.join(',') + (rec.dependencies.length > max ? `,+${rec.dependencies.length - max}` : '');
+}
+
+/**
+ * The jobs among `recs` still queued in the store (NEW, of a backend that queues them there) with
+ * a dependency that is not done: not INACTIVE, or no longer in the store. Their stored state is
+ * NEW until `jobf execute` takes them; they are shown as DEPEND.
+ *
+ * @param queuedInStore - Whether a backend's jobs wait in the store (its plug-in does not submit at once).
+ * @param statesOf - The states of the given ids (absent: not in the store).
+ */
+export function waitingOnDependencies(
+  recs: readonly JobRecord[],
+  queuedInStore: (backend: string) => boolean,
+  statesOf: (ids: readonly JobRecord['jobid'][]) => ReadonlyMap<bigint, string>,
+): Set<bigint> {
+  const candidates = recs.filter((r) => r.state === 'NEW' && r.dependencies.length > 0 && queuedInStore(r.backend));
+  const states = statesOf(candidates.flatMap((r) => r.dependencies.map((d) => d.jobid)));
+  return new Set(candidates.filter((r) => r.dependencies.some((d) => states.get(d.jobid.value) !== 'INACTIVE')).map((r) => r.jobid.value));
 }
 
 /** The JSON shape of a job in `--json` output. Absent values are `null`, so every key is always there. */

@@ -19,6 +19,11 @@ export interface ExecuteArgs {
 export interface JobsArgs {
   /** Job id operands, each known to be in the store; empty: every active job. */
   readonly ids: readonly JobID[];
+  /**
+   * `stop` only: print the ids of the jobs it stopped (one a line; a JSON array with `--json`),
+   * as `jobf stop` does. Default false (`jobf delete` prints what it deleted itself).
+   */
+  readonly print?: boolean;
 }
 
 /** Arguments of {@link CliHooks.submitNow}. */
@@ -47,7 +52,7 @@ export interface CliHooks {
   wait(ctx: CommandContext, args: JobsArgs): Promise<number>;
   /**
    * `jobf stop [ID...]`: cancels the jobs (local or Slurm) and resolves once each is INACTIVE in the
-   * store. Also used by `jobf delete` for jobs that may be running.
+   * store; with `args.print`, prints what it stopped. Also used by `jobf delete` for jobs that may be running.
    */
   stop(ctx: CommandContext, args: JobsArgs): Promise<number>;
   /**

@@ -5,6 +5,7 @@
  */
 import type { JobResultName } from '../../core/types.js';
 import type { CliIO } from './context.js';
+import { paint } from './format.js';
 
 /** How one job ended, as the display needs it. */
 export interface EndedJob {
@@ -24,6 +25,8 @@ export interface EndedJob {
 export interface ProgressOptions {
   /** Print nothing while running (`--json`). Default false. */
   readonly quiet?: boolean;
+  /** Colour the results of the job lines ({@link CliIO.color}). Default false. */
+  readonly color?: boolean;
   /** Milliseconds between redraws of the bar. Default 100. */
   readonly redrawMs?: number;
   /** The clock, for tests. Default `Date.now`. */
@@ -59,6 +62,7 @@ export class Progress {
   private readonly total: number;
   private readonly tty: boolean;
   private readonly quiet: boolean;
+  private readonly color: boolean;
   private readonly now: () => number;
   private readonly t0: number;
   private running = 0;
@@ -75,6 +79,7 @@ export class Progress {
     this.io = io;
     this.total = total;
     this.quiet = options.quiet ?? false;
+    this.color = options.color ?? false;
     this.tty = io.isTTY && !this.quiet;
     this.now = options.now ?? Date.now;
     this.t0 = this.now();
@@ -123,7 +128,8 @@ export class Progress {
     const width = String(this.total).length;
     const rc = job.returncode === undefined ? '' : `  exit ${job.returncode}`;
     const why = job.exception && job.result !== 'COMPLETED' ? `  (${job.exception})` : '';
-    return `[${String(this.done).padStart(width)}/${this.total}] ${job.result.padEnd(9)}  ${job.id}  ${job.name}${rc}${why}`;
+    const result = paint(job.result, this.color) + ' '.repeat(Math.max(0, 9 - job.result.length));
+    return `[${String(this.done).padStart(width)}/${this.total}] ${result}  ${job.id}  ${job.name}${rc}${why}`;
   }
 
   /** The bar line (without `\r`), fitted to `columns`. */

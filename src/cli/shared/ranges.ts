@@ -1,10 +1,12 @@
 /**
- * Array index ranges for `jobf submit --array`, in Slurm's notation.
+ * Array index ranges for `jobf submit --array`.
  *
- * `ITEM[,ITEM...]` where an ITEM is `N` (the single index N), `A-B` (A to B inclusive) or `A-B:S`
- * (A, A+S, ... up to B). Indexes are integers from 0 to {@link MAX_ARRAY_INDEX}; at most
- * {@link MAX_ARRAY_TASKS} in all, each once. Note that a single number is one index, as in Slurm
- * (`--array 5` is task 5), not a count as in gridtk's `jman -t 5` (which means 1-5).
+ * - `N` alone is a count, as in gridtk's `jman -t N` (and Grid Engine's `qsub -t`): indexes 1 to N.
+ * - Otherwise Slurm's notation: `ITEM[,ITEM...]` where an ITEM is `N` (the single index N), `A-B`
+ *   (A to B inclusive) or `A-B:S` (A, A+S, ... up to B). A single index alone is written `N-N`.
+ *
+ * Indexes are integers from 0 to {@link MAX_ARRAY_INDEX}; at most {@link MAX_ARRAY_TASKS} in all,
+ * each once.
  */
 import { JobfuturesError } from '../../util/errors.js';
 
@@ -41,7 +43,7 @@ function index(input: string, text: string, what: string): number {
 /**
  * Parses an array range.
  *
- * @param input - E.g. `1-10`, `0-100:10`, `1,3,5-7`.
+ * @param input - E.g. `10` (1 to 10), `1-10`, `0-100:10`, `1,3,5-7`.
  * @returns The indexes, in the order written.
  * @throws {@link ArrayRangeError} for a syntax error, an end before its start, a step of 0, an
  *   index given twice, a throttle (`%N`, not supported), or more than {@link MAX_ARRAY_TASKS} tasks.
@@ -50,6 +52,12 @@ export function parseArrayRange(input: string): number[] {
   if (input.trim() === '') throw new ArrayRangeError(input, 'it is empty');
   if (input.includes('%')) {
     throw new ArrayRangeError(input, 'a throttle (%N) is not supported; limit concurrency with "jobf execute --parallel N"');
+  }
+  if (/^[0-9]+$/.test(input)) {
+    const n = index(input, input, 'count');
+    if (n < 1) throw new ArrayRangeError(input, 'a count of 0 makes no task (N alone means 1-N; the single index 0 is 0-0)');
+    if (n > MAX_ARRAY_TASKS) throw new ArrayRangeError(input, `more than ${MAX_ARRAY_TASKS} tasks`);
+    return Array.from({ length: n }, (_, i) => i + 1);
   }
   const seen = new Set<number>();
   const out: number[] = [];
