@@ -199,7 +199,7 @@ async function executeOn(ctx: CommandContext, store: JobStore, { parallel, ids }
   // `jobf stop` of one of our jobs: a cancel exception appended to the store by another process.
   const stopChecker = setInterval(() => {
     try {
-      for (const rec of store.list({ backend: ex.backend.name, state: 'CLEANUP' })) {
+      for (const rec of store.list({ backend, state: 'CLEANUP' })) {
         if (rec.exception?.type !== 'cancel' || rec.owner === undefined || !sameOwner(rec.owner, me)) continue;
         const f = byId.get(rec.jobid.value);
         if (f && !f.done() && f.state !== 'CLEANUP') f.cancel(rec.exception.note || 'canceled by jobf stop');
