@@ -22,3 +22,4 @@ export { MissingGrace, type Missable } from './missing-grace.js';
 export { OutcomeTable, Outcome } from './outcomes.js';
 export { BackgroundWork, type ControlChain } from './background-work.js';
 export { firstLine, lastLine, errorText } from './text.js';
+export { expandIndexRange } from './index-range.js';

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { expandIndexRange } from '../batch/index.js';
 import { childText, findAll, parseXml } from './xml.js';
 
 /** What `qsub -terse` printed: the job id and, for an array (`-t`), its task range. */
@@ -84,17 +85,7 @@ export function parseQstatXml(xml: string): { rows: QstatRow[]; skipped: number 
  * Returns `[]` for anything malformed.
  */
 export function expandTaskRange(expr: string): number[] {
-  const out: number[] = [];
-  for (const part of expr.split(',')) {
-    const m = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part.trim());
-    if (!m) return [];
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    const step = m[3] === undefined ? 1 : Number(m[3]);
-    if (hi < lo || step < 1 || hi - lo > 10_000_000) return [];
-    for (let i = lo; i <= hi; i += step) out.push(i);
-  }
-  return out;
+  return expandIndexRange(expr);
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { expandIndexRange } from '../batch/index.js';
 
 /**
  * The `squeue --Format` the backend asks for: fields end with `|` (which also lifts the 20
@@ -77,18 +78,7 @@ export function parseSqueue(stdout: string): { rows: SqueueRow[]; skipped: numbe
  * `1-71:2` (step), or combinations. Returns `[]` for anything malformed.
  */
 export function expandArrayTaskIds(expr: string): number[] {
-  const body = expr.replace(/%\d+$/, '');
-  const out: number[] = [];
-  for (const part of body.split(',')) {
-    const m = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part.trim());
-    if (!m) return [];
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    const step = m[3] === undefined ? 1 : Number(m[3]);
-    if (hi < lo || step < 1 || hi - lo > 10_000_000) return [];
-    for (let i = lo; i <= hi; i += step) out.push(i);
-  }
-  return out;
+  return expandIndexRange(expr.replace(/%\d+$/, ''));
 }
 
 /**
