@@ -26,38 +26,19 @@
  * @module
  */
 import { InvalidArgumentError } from '../../util/errors.js';
-import { defineSchedulerProfile, shQuote, shTemplate, trimSlash } from '../batch/index.js';
+import { defineSchedulerProfile, shQuote, shTemplate, trimSlash, type JobScriptInput } from '../batch/index.js';
 
 export { startedPath, statusPath } from '../batch/index.js';
 
 /** What {@link renderSgeScript} needs: everything already resolved by the backend. */
-export interface SgeScriptInput {
-  /** F58 ids: one for a plain job; several for an array (task `i + 1` runs `ids[i]`). */
-  readonly ids: readonly string[];
-  /** The command and its arguments (run with execvp, no shell). */
-  readonly command: readonly string[];
-  /**
-   * The job's environment, exactly. Names Grid Engine sets for the job ({@link isSgeJobVariable})
-   * are skipped (a stale `JOB_ID` or `PE_HOSTFILE` from an enclosing job would misdirect
-   * `mpirun`), except `SGE_TASK_ID`, which one-job-per-index fan-outs set (`jobf submit
-   * --array`); so are the `JOBFUTURES_*` variables the script sets itself.
-   */
-  readonly environment: Readonly<Record<string, string>>;
-  /** Job name (`{{name}}` in paths; `-N` after {@link sgeJobName}). */
-  readonly name: string;
-  /**
-   * Absolute folder for status files, shared with the execution hosts; also the job's `-wd`
-   * (it must exist). Must not hold `"`, `'`, `$`, `:`, `,` or control characters.
-   */
-  readonly logDir: string;
-  /** Absolute working directory of the command. */
-  readonly cwd: string;
-  /** Absolute stdout path template (`{{id}}`, `{{name}}` allowed). */
-  readonly stdout: string;
-  /** Absolute stderr path template; may equal `stdout` (one file, both streams). */
-  readonly stderr: string;
-  /** Absolute stdin path template, if stdin is redirected (else `/dev/null`). */
-  readonly stdin?: string;
+/**
+ * What {@link renderSgeScript} renders: the job fields every scheduler's script has (the kit's
+ * `JobScriptInput`), plus Grid Engine's resources and queueing options. Grid Engine specifics of
+ * the shared fields: the environment also drops the names Grid Engine sets ({@link isSgeJobVariable},
+ * a stale `JOB_ID` or `PE_HOSTFILE` would misdirect `mpirun`) except `SGE_TASK_ID`; `logDir` is
+ * also the job's `-wd` (it must exist) and must not hold `"`, `'`, `$`, `:`, `,` or control characters.
+ */
+export interface SgeScriptInput extends Pick<JobScriptInput, 'ids' | 'command' | 'environment' | 'name' | 'logDir' | 'cwd' | 'stdout' | 'stderr' | 'stdin'> {
   /** Slots (cores) for the job; more than one asks for `-pe <parallelEnvironment> <slots>`. */
   readonly slots: number;
   /** Parallel environment for `slots > 1`: `smp` (one host, the default) or `mpi` (any hosts). */
