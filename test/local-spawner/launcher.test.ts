@@ -45,6 +45,11 @@ describe.skipIf(!LauncherSpawner.available(LAUNCHER_BINARY))('launcher hand-off'
     const s1 = h.start({ argv: ['true'], handoffClass: 1, standby: true });
     const s2 = h.start({ argv: ['true'], handoffClass: 1, standby: true });
     const other = h.start({ argv: ['true'], handoffClass: 2, standby: true });
+    // The launcher reads requests in order: once a later request has spawned, it holds the standbys,
+    // so `a` cannot exit before they are queued (it did on a loaded CI machine).
+    const barrier = h.start({ argv: ['true'], handoffClass: 3 });
+    await barrier.spawned;
+    await barrier.done;
     writeFileSync(go, '');
     expect(await a.done).toMatchObject({ kind: 'exit', status: 0, handedTo: s1.key });
     expect(await s1.done).toMatchObject({ kind: 'exit', status: 0, handedTo: s2.key });
@@ -53,7 +58,7 @@ describe.skipIf(!LauncherSpawner.available(LAUNCHER_BINARY))('launcher hand-off'
     expect(last.kind === 'exit' && last.handedTo).toBe(undefined);
     h.spawner.withdraw!(other.key);
     expect(await other.done).toEqual({ kind: 'withdrawn' });
-    expect(h.log).toEqual([`spawn ${a.key}`, `exit ${a.key} > ${s1.key}`, `spawn ${s1.key}`, `exit ${s1.key} > ${s2.key}`, `spawn ${s2.key}`, `exit ${s2.key}`, `withdrawn ${other.key}`]);
+    expect(h.log.filter((line) => !line.endsWith(` ${barrier.key}`))).toEqual([`spawn ${a.key}`, `exit ${a.key} > ${s1.key}`, `spawn ${s1.key}`, `exit ${s1.key} > ${s2.key}`, `spawn ${s2.key}`, `exit ${s2.key}`, `withdrawn ${other.key}`]);
   });
 
   it('promote starts a standby at once; a standby is never started twice', async () => {
