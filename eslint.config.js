@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
  * The layers, bottom to top. A folder may import only from the layers below it (and its own);
  * `backends/registry.ts` is the one file that may name every backend.
  */
-const LAYERS = ['ids|jobspec|util', 'core', 'reactor', 'backends', 'store', 'durable', 'executor', 'cli'];
+const LAYERS = ['ids|jobspec|util', 'core', 'reactor', 'backends', 'store', 'durable', 'executor', 'workflows', 'cli'];
 const ABOVE = (i) =>
   LAYERS.slice(i + 1)
     .flatMap((l) => l.split('|'))
