@@ -8,7 +8,7 @@ import { JobExecutor, Jobspec } from '../../src/index.js';
 const sim = Jobspec.fromCommand([path.resolve('sim'), '--seed', '7']);
 const seeds = [1, 2, 3];
 const shared = mkdtempSync(path.join(tmpdir(), 'jobf-readme-slurm-'));
-const native = execFileSync('sbatch', ['--parsable', '--wrap', 'true'], { encoding: 'utf8' }).trim();
+const native = execFileSync('sbatch', ['--parsable', '-o', '/dev/null', '--wrap', 'true'], { encoding: 'utf8' }).trim();
 // readme:start
 await using ex = new JobExecutor({ backend: 'slurm', logDir: shared, pollInterval: { min: 250, max: 5000 } });
 const futures = seeds.map(() => ex.submit(sim));       // the same spec object: one `sbatch --array` (split at MaxArraySize)
