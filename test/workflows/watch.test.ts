@@ -277,6 +277,13 @@ describe('watch event printer', () => {
     expect(o.text).toBe('..\nsubmitted a as ƒx\n.[err]\nwarning: inbox/b has no job.sh\n');
   });
 
+  it('dots come in rows of 20', () => {
+    const o = io(true);
+    const print = watchEventPrinter(o, false);
+    for (let i = 0; i < 45; i++) print({ type: 'check', time: i, inbox: 0, running: 0 });
+    expect(o.text).toBe(`${'.'.repeat(20)}\n${'.'.repeat(20)}\n.....`);
+  });
+
   it('no dots otherwise; JSON lines with --json', () => {
     const o = io(false);
     events.forEach(watchEventPrinter(o, false));

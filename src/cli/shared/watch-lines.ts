@@ -1,7 +1,10 @@
 /**
- * How `jobf watch` shows its events: a dot per look at the inbox on a terminal (as Odyssey's
- * `job_manager` did), plain lines otherwise, one JSON object a line with `--json`.
+ * How `jobf watch` shows its events: a dot per look at the inbox on a terminal, in rows of 20 (as
+ * Odyssey's `job_manager` did), plain lines otherwise, one JSON object a line with `--json`.
  */
+
+/** Heartbeat dots per row on a terminal. */
+const DOTS_PER_ROW = 20;
 import type { WatchEvent } from '../../workflows/watch/events.js';
 import type { CliIO } from './context.js';
 import { paint } from './format.js';
@@ -30,7 +33,7 @@ export function watchEventLine(e: WatchEvent, color = false): string | undefined
 
 /** Prints watcher events on `io`: JSON lines, or text lines with a heartbeat dot per check on a terminal. */
 export function watchEventPrinter(io: CliIO, json: boolean): (e: WatchEvent) => void {
-  let dots = false;
+  let dots = 0;
   return (e) => {
     if (json) {
       io.out(JSON.stringify(e) + '\n');
@@ -39,13 +42,13 @@ export function watchEventPrinter(io: CliIO, json: boolean): (e: WatchEvent) => 
     const line = watchEventLine(e, io.color);
     if (line === undefined) {
       if (io.isTTY) {
-        io.out('.');
-        dots = true;
+        dots = (dots + 1) % DOTS_PER_ROW;
+        io.out(dots === 0 ? '.\n' : '.');
       }
       return;
     }
-    const text = (dots ? '\n' : '') + line + '\n';
-    dots = false;
+    const text = (dots > 0 ? '\n' : '') + line + '\n';
+    dots = 0;
     if (e.type === 'warning' || e.type === 'stopping') io.err(text);
     else io.out(text);
   };
