@@ -36,9 +36,11 @@ export interface JobEndRecord {
   readonly returncode: number;
   /** The fatal exception's type and note, if one ended the job. */
   readonly exception?: { readonly type: string; readonly note: string };
-  /** Submit, start (if it started) and clean times. */
+  /** Submit time. */
   readonly tSubmit: number;
+  /** Start time, if it started. */
   readonly tRun?: number;
+  /** Clean time (it became inactive). */
   readonly tCleanup: number;
 }
 

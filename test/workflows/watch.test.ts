@@ -12,7 +12,8 @@ import { FluidGenerator } from '../../src/ids/index.js';
 import { JobStore } from '../../src/store/index.js';
 import { setupWatchRoot, watchInbox, type WatchEvent, WatcherRunningError, WatchRootError } from '../../src/workflows/watch/index.js';
 import { tempDir } from '../store/helpers.js';
-import { jobf, prepareBin } from '../cli/helpers/jobf.js';
+import { jobf, jobfProcess, prepareBin } from '../cli/helpers/jobf.js';
+import { waitFor } from '../behaviour/helpers.js';
 import { dropJob, lines, names, text } from './helpers.js';
 import { watchEventPrinter } from '../../src/cli/shared/watch-lines.js';
 import type { CliIO } from '../../src/cli/shared/context.js';
@@ -199,6 +200,32 @@ describe('watchInbox (local)', () => {
     expect(text(join(root, 'complete', 'p2', 'job_output.txt'))).toBe('p2');
     expect(events.filter((e) => e.type === 'submit').map((e) => (e as { jobid: string }).jobid)).toContain(id.f58);
   });
+
+  it('restart: a pending folder whose job was stored but not handed to the backend runs once, under its id', async () => {
+    const root = newRoot();
+    const log = join(root, 'ran.log');
+    // As a watcher killed between storing the job and handing it over: the job is queued in the
+    // root's store, unowned.
+    dropJob(root, 'q', `echo q >> ${log}\n`);
+    const id = new FluidGenerator().next();
+    const { renameSync } = await import('node:fs');
+    renameSync(join(root, 'inbox', 'q'), join(root, 'pending', 'q'));
+    writeFileSync(join(root, 'pending', 'q', 'job_id.txt'), id.f58 + '\n');
+    const store = JobStore.open(join(root, '.jobf', 'jobs.db'));
+    try {
+      const { enqueue } = await import('../../src/durable/enqueue.js');
+      const { Jobspec } = await import('../../src/jobspec/index.js');
+      const dir = join(root, 'pending', 'q');
+      enqueue(store, [{ jobid: id, spec: Jobspec.fromCommand(['bash', 'job.sh'], { cwd: dir, output: join(dir, 'job_output.txt'), error: join(dir, 'job_output.txt') }), backend: 'local', submittedAt: Date.now() / 1000 }]);
+    } finally {
+      store.close();
+    }
+    const events = await watchUntilIdle(root);
+    expect(events.filter((e) => e.type === 'follow')).toMatchObject([{ folder: 'q', jobid: id.f58 }]);
+    expect(events.filter((e) => e.type === 'submit')).toEqual([]);
+    expect(lines(log)).toEqual(['q']);
+    expect(lines(join(root, 'complete', 'q', 'job_status.txt'))[0]).toBe('COMPLETED 0');
+  });
 });
 
 describe('jobf watch', () => {
@@ -235,6 +262,28 @@ describe('jobf watch', () => {
     expect(r.stdout).not.toContain('.\n');
     expect(r.stdout).toMatch(/^watching .* \(backend local, at most \d+ jobs? at once, every 0\.05 s\); Ctrl-C stops\nsubmitted one as ƒ\w+\none ƒ\w+ COMPLETED exit 0 -> complete\/one\nstopped: 1 submitted, 1 completed\n$/);
     expect(r.stderr).toBe('warning: inbox/empty has no job.sh: left alone until it has one\n');
+  });
+
+  it('Ctrl-C (SIGINT) waits for the running job, files it, takes nothing new, exits 130', async () => {
+    const root = join(base, 'cli-sigint');
+    await jobf(['watch', '--root', root, '--setup'], { cwd: base });
+    const gate = join(base, 'sigint-gate');
+    dropJob(root, 'a', `while [ ! -e ${gate} ]; do sleep 0.02; done\n`);
+    dropJob(root, 'b', 'true\n');
+    const w = jobfProcess(['watch', '--root', root, '--period', '0.05', '--parallel', '1'], { cwd: base });
+    let out = '';
+    let err = '';
+    w.stdout?.on('data', (d: Buffer) => void (out += d.toString()));
+    w.stderr?.on('data', (d: Buffer) => void (err += d.toString()));
+    await waitFor(() => out.includes('submitted a'), 60_000, 'the first submission');
+    w.kill('SIGINT');
+    await waitFor(() => err.includes('stopping'), 60_000, 'the stopping line');
+    writeFileSync(gate, '');
+    const r = await w;
+    expect(r.exitCode).toBe(130);
+    expect(err).toBe('stopping: no new folder is taken; waiting for 1 running job (Ctrl-C again leaves them running: the next watcher follows them)\n');
+    expect(names(join(root, 'complete'))).toEqual(['a']);
+    expect(names(join(root, 'inbox'))).toEqual(['b']);
   });
 
   it('bad input: exit 2, nothing written', async () => {

@@ -20,7 +20,7 @@ export const spec: CommandSpec = {
     { name: 'setup', help: 'create inbox/, pending/ and complete/ in --root and exit' },
     { name: 'period', value: 'SECONDS', help: 'time between two looks at the inbox (default 5)' },
     { name: 'parallel', value: 'N', help: 'at most N jobs at once (default: the number of CPUs)' },
-    { name: 'exit-when-idle', help: 'exit once the inbox holds nothing to submit and no job runs' },
+    { name: 'exit-when-idle', help: 'exit once the inbox holds nothing to submit and no job runs (exit code 1 if a job it filed did not complete)' },
   ],
 };
 

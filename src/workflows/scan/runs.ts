@@ -29,8 +29,9 @@ export interface ScanRun {
   readonly status: RunStatus;
   /** How the job ended, when its status file says. */
   readonly end?: JobEndRecord;
-  /** Shortcuts into {@link ScanRun.end}. */
+  /** Its result, when its status file says (`end.result`). */
   readonly result?: JobEndRecord['result'];
+  /** Its exit code, when its status file says (`end.returncode`). */
   readonly returncode?: number;
   /** Why the job got no id, when it could not be submitted. */
   readonly error?: string;

@@ -54,17 +54,25 @@ export interface ScanPoint {
 
 /** What a scan records in its root's `scan.json`. */
 export interface ScanDescription {
+  /** Each parameter's values. */
   readonly params: Readonly<Record<string, readonly ScanValue[]>>;
+  /** Element-wise rather than the product. */
   readonly zip: boolean;
+  /** The command, placeholders unsubstituted. */
   readonly command: readonly string[];
+  /** How many points. */
   readonly points: number;
 }
 
 /** One planned point: its folder, parameters and jobspec. */
 export interface PlannedPoint {
+  /** Its folder name. */
   readonly name: string;
+  /** Its folder (absolute). */
   readonly dir: string;
+  /** Its parameters. */
   readonly params: ScanPointParams;
+  /** Its job, `{NAME}` substituted, running in its folder. */
   readonly spec: Jobspec;
 }
 

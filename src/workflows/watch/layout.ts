@@ -39,9 +39,13 @@ export const STATE_DIR = '.jobf';
 
 /** The paths of a watcher root. */
 export interface WatchRootPaths {
+  /** The root (absolute). */
   readonly root: string;
+  /** Where users drop job folders. */
   readonly inbox: string;
+  /** The folders whose job was submitted and has not ended. */
   readonly pending: string;
+  /** The folders whose job ended. */
   readonly complete: string;
   /** The job store of the watcher's jobs. */
   readonly store: string;
