@@ -15,3 +15,8 @@ export { SchedulerCommandError } from './backends/batch/index.js';
 export type { SlurmBackendOptions } from './backends/slurm/index.js';
 export { JobStore, StoreFormatError, StoreOpenError, DuplicateJobError } from './store/index.js';
 export type { JobRecord, JobFilter, StoredEvent, Owner } from './store/index.js';
+export { watchInbox, setupWatchRoot, watchRootPaths, WatchRootError, WatcherRunningError, HELPER_FILES, JOB_SCRIPT, SCHEDULER_OUTPUT, WATCH_FOLDERS } from './workflows/watch/index.js';
+export type { WatchOptions, WatchSummary, WatchEvent, WatchWarningCode, WatchRootPaths, WatchFolder } from './workflows/watch/index.js';
+export { scan, planScan, loadRun, loadRuns, scanPoints, pointName, POINT_FILES, SCAN_FILE } from './workflows/scan/index.js';
+export type { ScanOptions, ScanPoint, ScanJobOptions, ScanDescription, PlannedPoint, RunStatus, ScanRun, ScanValue, ScanPointParams } from './workflows/scan/index.js';
+export type { JobEndRecord } from './workflows/files.js';

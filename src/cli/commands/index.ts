@@ -9,8 +9,11 @@ import * as executor from './executor.js';
 import * as list from './list.js';
 import * as report from './report.js';
 import * as resubmit from './resubmit.js';
+import * as runs from './runs.js';
+import * as scan from './scan.js';
 import * as show from './show.js';
 import * as submit from './submit.js';
+import * as watch from './watch.js';
 
 /** A command: its spec and how to run it (resolves to the exit code). */
 export interface Command {
@@ -30,4 +33,7 @@ export const COMMANDS: readonly Command[] = [
   { spec: executor.stopSpec, run: executor.runStop },
   { spec: resubmit.spec, run: resubmit.run },
   { spec: del.spec, run: del.run },
+  { spec: watch.spec, run: watch.run },
+  { spec: scan.spec, run: scan.run },
+  { spec: runs.spec, run: runs.run },
 ];

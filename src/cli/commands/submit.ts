@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { FluidGenerator, type JobID } from '../../ids/index.js';
 import type { FromCommandOptions, Jobspec } from '../../jobspec/index.js';
+import { substitutePlaceholders } from '../../jobspec/placeholders.js';
 import type { NewDependency } from '../../store/index.js';
 import { backendPlugin } from '../../backends/registry.js';
 import { URGENCY } from '../../core/lifecycle.js';
@@ -57,14 +58,11 @@ export const spec: CommandSpec = {
 export const ARRAY_INDEX_VARIABLES = ['JOBFUTURES_ARRAY_INDEX', 'SLURM_ARRAY_TASK_ID', 'SGE_TASK_ID'] as const;
 
 /**
- * The command of one array task: `{index}` in each word becomes the index; `\{index}` becomes a
- * literal `{index}`; `{{` and `}}` are left as they are (so `{{index}}`, like the jobspec's own
- * `{{id}}` templates, is not touched).
+ * The command of one array task: `{index}` in each word becomes the index (the one placeholder rule,
+ * {@link substitutePlaceholders}: `\\{index}` stays a literal `{index}`, `{{index}}` is not touched).
  */
 export function withIndex(command: readonly string[], index: number): string[] {
-  return command.map((word) =>
-    word.replace(/\\\{index\}|\{\{|\}\}|\{index\}/g, (m) => (m === '{index}' ? String(index) : m === '\\{index}' ? '{index}' : m)),
-  );
+  return substitutePlaceholders(command, { index: String(index) });
 }
 
 /** A job name made safe for a file name. */

@@ -44,9 +44,9 @@ export interface OptionSpec {
 
 /**
  * What a command takes after its options: `none`; `ids` (any number of job ids); `id` (exactly
- * one); `command` (a command line, at least one word).
+ * one); `command` (a command line, at least one word); `dir` (exactly one folder).
  */
-export type OperandKind = 'none' | 'ids' | 'id' | 'command';
+export type OperandKind = 'none' | 'ids' | 'id' | 'command' | 'dir';
 
 /** `-j ID` / `--job-ids ID`: job ids given as an option (gridtk's `jman -j`), for commands that take ids. */
 export const JOB_IDS_OPTION: OptionSpec = {
@@ -256,6 +256,9 @@ function checkOperands(command: CommandSpec, operands: readonly string[]): void 
       break;
     case 'command':
       if (operands.length === 0) throw new UsageError(`"jobf ${command.name}" needs a command (${usage})`);
+      break;
+    case 'dir':
+      if (operands.length !== 1) throw new UsageError(`"jobf ${command.name}" takes exactly one folder, got ${operands.length} (${usage})`);
       break;
     case 'ids':
       break;
