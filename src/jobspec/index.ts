@@ -7,6 +7,7 @@
 export { Jobspec, type DumpOptions, type ParseOptions } from './jobspec.js';
 export { JobspecParseError, JobspecValidationError } from './errors.js';
 export { JOBSPEC_V1_SCHEMA } from './schema.js';
+export { MPI_OPTION_VALUES, MPI_OPTION_POINTER, isMpiOption, type MpiOption } from './mpi-option.js';
 export type { JobspecTextFormat } from './parse.js';
 export type {
   CoreVertex,

@@ -1,0 +1,53 @@
+/**
+ * MPI jobs on the local backend: a job with more than one task and the `mpi` option runs as ONE
+ * process, the installed MPI's launcher (`mpirun -np N -- CMD`, `mpiexec -n N CMD`), which starts
+ * the ranks. Its cores are still `numTasks × coresPerTask`. The launcher is looked up on the job's
+ * `PATH` (its environment's, else this process's) at `check()`, so a missing MPI is a typed error
+ * at submit and no job is made. Building the command is `../batch/mpi.ts`, shared with the other
+ * backends.
+ *
+ * @module
+ */
+import type { Jobspec } from '../../jobspec/index.js';
+import { findMpi, mpiLaunchCommand, type MpiInstallation } from '../batch/mpi.js';
+import type { LaunchPlan } from './job-files.js';
+
+/** Whether the spec runs as one MPI job (the `mpi` option and more than one task). */
+export function isMpiJob(spec: Jobspec): boolean {
+  return spec.mpi !== undefined && spec.numTasks > 1;
+}
+
+/** The number of processes the backend starts for the job: 1 (the MPI launcher) for an MPI job, else one per task. */
+export function processCount(spec: Jobspec): number {
+  return isMpiJob(spec) ? 1 : spec.numTasks;
+}
+
+/**
+ * Throws unless the spec's MPI (if it asks for one) is installed on its `PATH`.
+ *
+ * @throws {@link MpiNotFoundError} naming the launchers and folders looked at.
+ */
+export function checkMpi(spec: Jobspec): void {
+  if (isMpiJob(spec)) mpiFor(spec);
+}
+
+/** The plan of an MPI job: the launcher's argv and environment around the job's own; other plans unchanged. */
+export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
+  if (!isMpiJob(spec)) return plan;
+  const { argv, env } = mpiLaunchCommand(mpiFor(spec), { numTasks: spec.numTasks, command: plan.argv });
+  let planEnv = plan.env;
+  if (env.length > 0) {
+    let cached = envCache.get(plan.env);
+    if (cached === undefined) envCache.set(plan.env, (cached = [...plan.env, ...env]));
+    planEnv = cached;
+  }
+  return { ...plan, argv, env: planEnv };
+}
+
+/** Job environments with the launcher's additions, by the base list's identity (spawners cache by identity). */
+const envCache = new WeakMap<readonly string[], readonly string[]>();
+
+function mpiFor(spec: Jobspec): MpiInstallation {
+  const searchPath = spec.environment === undefined ? process.env.PATH : spec.environment.PATH;
+  return findMpi(spec.mpi!, searchPath ?? '/usr/bin:/bin');
+}
