@@ -12,7 +12,10 @@
  *   (MPICH's Hydra), for a backend that starts the launcher itself (local; Grid Engine inside its
  *   parallel environment).
  * - {@link MPI_RANK_VARIABLE} and {@link MPI_VARIABLES}: what a batch job script must let through
- *   to each rank when the ranks are started by an MPI-aware launcher (`srun --mpi=pmi2`, `mpirun`).
+ *   to each rank when the ranks are started by an MPI-aware launcher (`srun --mpi=pmi2`, `mpirun`);
+ *   {@link mpiSchedulerProfile} is a scheduler's profile that does, and {@link mpirunTaskLauncher}
+ *   the shared job script's launcher that runs `mpirun` inside the scheduler's allocation (Open
+ *   MPI and MPICH's Hydra read the allocation from the scheduler's variables).
  *
  * @module
  */
@@ -22,6 +25,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { MPI_OPTION_POINTER, type MpiOption } from '../../jobspec/index.js';
+import type { TaskLauncher } from './job-script.js';
+import { defineSchedulerProfile, type SchedulerProfile } from './scheduler-profile.js';
 
 /** An MPI implementation jobfutures can launch. */
 export type MpiFlavour = 'openmpi' | 'mpich';
@@ -190,4 +195,54 @@ function identify(file: string): { flavour: MpiFlavour; version: string } | null
       : null;
   flavourCache.set(real, result);
   return result;
+}
+
+/**
+ * `mpirun`/`mpiexec` as the shared job script's {@link TaskLauncher}, run inside the scheduler's
+ * allocation (which gives the slots and, on several nodes, how to reach them): `-np N` (Open MPI,
+ * with `--allow-run-as-root` when `root`) or `-n N` (MPICH). The program is the launcher's file
+ * name, looked up on the node's `PATH` (the nodes are assumed to have the MPI found here).
+ */
+export function mpirunTaskLauncher(mpi: MpiInstallation, numTasks: number, root = process.getuid?.() === 0): TaskLauncher {
+  const program = path.basename(mpi.launcher);
+  if (mpi.flavour === 'mpich') return { program, args: ['-n', String(numTasks)] };
+  return { program, args: ['-np', String(numTasks), ...(root ? ['--allow-run-as-root'] : [])] };
+}
+
+const mpiProfiles = new WeakMap<SchedulerProfile, Map<string, SchedulerProfile>>();
+
+/**
+ * `profile` for MPI jobs: the ranks also keep {@link MPI_VARIABLES} (without them each rank would
+ * start as a world of one), and a rank's number is read from `rankVariable` (`SLURM_PROCID` under
+ * `srun`; {@link MPI_RANK_VARIABLE} under `mpirun`). Built once per profile and rank variable.
+ */
+export function mpiSchedulerProfile(profile: SchedulerProfile, rankVariable: string): SchedulerProfile {
+  let byRank = mpiProfiles.get(profile);
+  if (byRank === undefined) mpiProfiles.set(profile, (byRank = new Map()));
+  let out = byRank.get(rankVariable);
+  if (out === undefined) {
+    out = defineSchedulerProfile({
+      variables: [...profile.variables.patterns, ...MPI_VARIABLES],
+      specMaySet: [...profile.specMaySet],
+      arrayIndexVariable: profile.arrayIndexVariable,
+      firstArrayIndex: profile.firstArrayIndex,
+      ...(profile.restartVariable !== undefined && { restartVariable: profile.restartVariable }),
+      rankVariable,
+    });
+    byRank.set(rankVariable, out);
+  }
+  return out;
+}
+
+/**
+ * The MPI a job with the `mpi` option runs under, looked up on the submitting machine with
+ * the job's `PATH` (the nodes are assumed to have the same); `undefined` for a job that is not an
+ * MPI job (no option, or one task).
+ *
+ * @throws {@link MpiNotFoundError} when it is not installed.
+ */
+export function jobMpi(spec: { readonly mpi?: MpiOption | undefined; readonly numTasks: number; readonly environment?: Readonly<Record<string, string>> | undefined }): MpiInstallation | undefined {
+  if (spec.mpi === undefined || spec.numTasks <= 1) return undefined;
+  const searchPath = spec.environment === undefined ? process.env.PATH : spec.environment.PATH;
+  return findMpi(spec.mpi, searchPath ?? '/usr/bin:/bin');
 }

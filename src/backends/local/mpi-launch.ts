@@ -9,7 +9,7 @@
  * @module
  */
 import type { Jobspec } from '../../jobspec/index.js';
-import { findMpi, mpiLaunchCommand, type MpiInstallation } from '../batch/mpi.js';
+import { jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
 import type { LaunchPlan } from './job-files.js';
 
 /** Whether the spec runs as one MPI job (the `mpi` option and more than one task). */
@@ -28,13 +28,14 @@ export function processCount(spec: Jobspec): number {
  * @throws {@link MpiNotFoundError} naming the launchers and folders looked at.
  */
 export function checkMpi(spec: Jobspec): void {
-  if (isMpiJob(spec)) mpiFor(spec);
+  jobMpi(spec);
 }
 
 /** The plan of an MPI job: the launcher's argv and environment around the job's own; other plans unchanged. */
 export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
-  if (!isMpiJob(spec)) return plan;
-  const { argv, env } = mpiLaunchCommand(mpiFor(spec), { numTasks: spec.numTasks, command: plan.argv });
+  const mpi = jobMpi(spec);
+  if (mpi === undefined) return plan;
+  const { argv, env } = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: plan.argv });
   let planEnv = plan.env;
   if (env.length > 0) {
     let cached = envCache.get(plan.env);
@@ -46,8 +47,3 @@ export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
 
 /** Job environments with the launcher's additions, by the base list's identity (spawners cache by identity). */
 const envCache = new WeakMap<readonly string[], readonly string[]>();
-
-function mpiFor(spec: Jobspec): MpiInstallation {
-  const searchPath = spec.environment === undefined ? process.env.PATH : spec.environment.PATH;
-  return findMpi(spec.mpi!, searchPath ?? '/usr/bin:/bin');
-}

@@ -12,6 +12,7 @@ import type { JobHandle } from '../../core/backend.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { Outcome } from '../batch/outcomes.js';
+import { jobMpi } from '../batch/mpi.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
 import { errorText, firstLine, lastLine } from '../batch/text.js';
@@ -198,6 +199,7 @@ export class SlurmSubmitter {
       dependencies,
       ...optional('arrayThrottle', ctx.opts.arrayThrottle),
       ...optional('files', spec.files),
+      ...optional('mpi', jobMpi(spec)),
     };
   }
 
