@@ -15,3 +15,5 @@ export { SchedulerCommandError } from './backends/batch/index.js';
 export type { SlurmBackendOptions } from './backends/slurm/index.js';
 export { JobStore, StoreFormatError, StoreOpenError, DuplicateJobError } from './store/index.js';
 export type { JobRecord, JobFilter, StoredEvent, Owner } from './store/index.js';
+export { MpiNotFoundError, type MpiFlavour } from './backends/batch/mpi.js';
+export * from './workflows/apps/index.js';
