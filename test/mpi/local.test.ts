@@ -1,10 +1,27 @@
 /** MPI jobs on the local backend: one launcher process, real ranks of a C program. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { MpiNotFoundError } from '../../src/backends/batch/mpi.js';
 import { JobExecutor } from '../../src/executor/index.js';
 import { Jobspec, JobspecValidationError } from '../../src/jobspec/index.js';
+import { waitFor } from '../behaviour/helpers.js';
 import { describeMpi, programs, ranks } from './setup.js';
+
+/** Pids of live processes whose command line is exactly `argv`. */
+function processesRunning(argv: readonly string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === want && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 const mpiSpec = (program: string, mpi: string, numTasks = 4, environment?: Record<string, string>) =>
   Jobspec.fromCommand([program], { numTasks, ...(environment && { environment }) }).setAttribute('system.shell.options.mpi', mpi);
@@ -48,6 +65,21 @@ describeMpi('MPI jobs on the local backend', () => {
     expect(e.message).toContain('PATH=/nonexistent');
     expect(fut.id).toBeUndefined();
   });
+
+  for (const mpi of ['openmpi', 'mpich'] as const) {
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      it(`mpi=${mpi}: ${signal} to the job ends every rank (ranks lead their own process groups)`, async () => {
+        await using ex = new JobExecutor({ backend: 'local', maxCores: 8 });
+        const argv = ['sleep', `${600 + Math.random()}`];
+        const fut = ex.submit(Jobspec.fromCommand(argv, { numTasks: 4 }).setAttribute('system.shell.options.mpi', mpi));
+        await waitFor(() => processesRunning(argv).length === 4, 30_000, '4 ranks');
+        expect(ex.kill(fut.id!, signal)).toBe(true);
+        const r = await fut;
+        expect(r.result).toBe('FAILED');
+        await waitFor(() => processesRunning(argv).length === 0, signal === 'SIGKILL' ? 2_000 : 15_000, 'no rank left');
+      });
+    }
+  }
 
   it('an unknown mpi value is a jobspec validation error at its pointer', () => {
     expect(() => mpiSpec('true', 'lam')).toThrow(JobspecValidationError);

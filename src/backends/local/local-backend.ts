@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../util/errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
 import { now } from '../../util/time.js';
 import { JobFiles, executableProblem, isDirectory } from './job-files.js';
-import { checkMpi, processCount, withMpiLauncher } from './mpi-launch.js';
+import { checkMpi, isMpiJob, killDescendants, processCount, withMpiLauncher } from './mpi-launch.js';
 import { JobFollower, findJobProcesses, readStatusFiles, removeStatusFiles, signalGroup, withStatusWrapper, type FollowedJob } from './persistence.js';
 import { allTasksDone, hasUnansweredTasks, newRunningJob, spawnFailure, type RunningJob } from './running-job.js';
 import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';
@@ -175,6 +175,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     const run = this.running.get(job);
     if (run) {
       const spawner = this.spawner!;
+      if (signal === 'SIGKILL' && isMpiJob(this.host.spec(job))) killDescendants(run.pids);
       for (const pid of run.pids) spawner.kill(pid, signal, true);
       let reached = run.pids.length > 0;
       if (hasUnansweredTasks(run) && spawner.signalRequest !== undefined) {
@@ -224,7 +225,10 @@ export class LocalBackend implements Backend, SpawnerListener {
    */
   terminateAllSync(): void {
     if (this.persistent) return;
-    for (const run of this.running.values()) for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
+    for (const [job, run] of this.running) {
+      if (isMpiJob(this.host.spec(job))) killDescendants(run.pids); // an MPI launcher's ranks lead their own groups
+      for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
+    }
     this.follower.signalAll('SIGKILL');
     this.files.removeTemporary();
   }
@@ -599,6 +603,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.terminate(job);
     } else {
       const run = this.running.get(job);
+      if (run && isMpiJob(this.host.spec(job))) killDescendants(run.pids);
       if (run) for (const pid of run.pids) this.spawner!.kill(pid, 'SIGKILL', true);
       this.follower.signal(job, 'SIGKILL');
     }
