@@ -17,8 +17,9 @@
  * @module
  */
 import type { TaskLauncher } from '../batch/job-script.js';
-import { MPI_RANK_VARIABLE, mpiSchedulerProfile, mpirunTaskLauncher, type MpiInstallation } from '../batch/mpi.js';
+import { MPI_RANK_VARIABLE, jobMpi, mpiSchedulerProfile, mpirunTaskLauncher, type MpiInstallation } from '../batch/mpi.js';
 import type { SchedulerProfile } from '../batch/scheduler-profile.js';
+import type { BatchSpecView } from '../batch/spec.js';
 import { SLURM_PROFILE } from './profile.js';
 
 /** How the tasks of one Slurm job are started: the job script's profile and launcher. */
@@ -37,4 +38,18 @@ export function slurmTaskLaunch(srunArgs: readonly string[], numTasks: number, m
     return { profile: mpiSchedulerProfile(SLURM_PROFILE, SLURM_PROFILE.rankVariable), launcher: { program: 'srun', args: ['--mpi=pmi2', ...srunArgs] } };
   }
   return { profile: mpiSchedulerProfile(SLURM_PROFILE, MPI_RANK_VARIABLE.openmpi), launcher: mpirunTaskLauncher(mpi, numTasks) };
+}
+
+/**
+ * Whether the job's tasks run in an `srun` step (several tasks, not Open MPI's `mpirun`): a signal
+ * then goes to the step's tasks only; otherwise to the whole batch step (`scancel --full`), where
+ * `mpirun` and its ranks run.
+ */
+export function tasksRunInSrunStep(spec: BatchSpecView): boolean {
+  if (spec.numTasks <= 1) return false;
+  try {
+    return jobMpi(spec)?.flavour !== 'openmpi';
+  } catch {
+    return true; // check() refused it already; the job never reaches Slurm
+  }
 }

@@ -31,7 +31,8 @@ export interface KillOptions {
   /**
    * Milliseconds between SIGTERM and SIGKILL (libEnsemble's `wait_time`, there in seconds): the
    * task gets SIGTERM, and SIGKILL if it is still running after this long. `0` sends SIGKILL at
-   * once. Default 60,000 (libEnsemble's 60 s).
+   * once. Default 60,000 (libEnsemble's 60 s). On Slurm a SIGKILL is `scancel --signal=KILL`,
+   * which Slurm carries out as its own termination (SIGTERM, then SIGKILL after `KillWait`).
    */
   readonly waitTime?: number;
 }
@@ -122,7 +123,10 @@ export class AppTask implements PromiseLike<JobResult> {
 
   /**
    * Ends the task: SIGTERM, then SIGKILL after `waitTime` ms if it still runs (`0`: SIGKILL at
-   * once); a task that has not started is canceled. Resolves to its result once it is over.
+   * once). A task the executor does not know as running yet ({@link poll} is `WAITING`; a batch
+   * backend learns of the start at its next poll) is canceled instead: a pending job never starts,
+   * and one that did is ended the backend's way (Slurm: SIGTERM, SIGKILL after `KillWait`).
+   * Resolves to its result once it is over.
    * Calling it again while a kill is under way returns the same promise; on a task that is over
    * it resolves at once (and changes nothing).
    *
