@@ -1,6 +1,9 @@
 /** The pure parts of MPI launch: launcher argv, the batch launcher and profile, the Slurm script. */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MPI_VARIABLES, mpiLaunchCommand, mpiSchedulerProfile, mpirunTaskLauncher, type MpiInstallation } from '../../src/backends/batch/mpi.js';
+import { MPI_VARIABLES, MpiNotFoundError, findMpi, mpiLaunchCommand, mpiSchedulerProfile, mpirunTaskLauncher, type MpiInstallation } from '../../src/backends/batch/mpi.js';
 import { renderBatchScript, type BatchScriptInput } from '../../src/backends/slurm/render-batch-script.js';
 import { SLURM_PROFILE } from '../../src/backends/slurm/profile.js';
 
@@ -48,5 +51,37 @@ describe('Slurm script of an MPI job', () => {
     const plain = renderBatchScript(base).script;
     expect(plain).not.toContain('--mpi=');
     expect(plain).not.toContain('PMI_');
+  });
+});
+
+describe('findMpi (fake launchers on a PATH)', () => {
+  const bin = mkdtempSync(path.join(tmpdir(), 'jobf-fake-mpi-'));
+  const fake = (name: string, version: string) => {
+    writeFileSync(path.join(bin, name), `#!/bin/sh\nprintf '%s\\n' '${version}'\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  };
+  fake('mpirun', 'mpirun (Open MPI) 9.9.9');
+  fake('mpiexec', 'HYDRA build details:\n    Version:                                 8.1');
+  it('tells the flavour from --version; auto takes the default mpirun', () => {
+    expect(findMpi('openmpi', bin)).toEqual({ flavour: 'openmpi', launcher: path.join(bin, 'mpirun'), version: 'mpirun (Open MPI) 9.9.9' });
+    expect(findMpi('mpich', bin)).toMatchObject({ flavour: 'mpich', launcher: path.join(bin, 'mpiexec'), version: 'MPICH 8.1' });
+    expect(findMpi('auto', bin).flavour).toBe('openmpi');
+  });
+  it('a flavour that is not there: MpiNotFoundError naming what was looked for and what was found instead', () => {
+    const only = mkdtempSync(path.join(tmpdir(), 'jobf-fake-mpi-'));
+    writeFileSync(path.join(only, 'mpirun'), "#!/bin/sh\necho 'mpirun (Open MPI) 4'\n");
+    chmodSync(path.join(only, 'mpirun'), 0o755);
+    const err = (() => {
+      try {
+        findMpi('mpich', `${only}:/nonexistent`);
+      } catch (e) {
+        return e as MpiNotFoundError;
+      }
+    })();
+    expect(err).toBeInstanceOf(MpiNotFoundError);
+    expect(err!.lookedFor).toEqual(['mpiexec.mpich', 'mpiexec.hydra', 'mpirun.mpich', 'mpiexec', 'mpirun']);
+    expect(err!.searched).toEqual([only, '/nonexistent']);
+    expect(err!.message).toContain(`${path.join(only, 'mpirun')} is Open MPI`);
+    expect(err!.message).toContain('apt-get install mpich');
   });
 });

@@ -1,5 +1,7 @@
 /** MPI jobs on the local backend: one launcher process, real ranks of a C program. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { MpiNotFoundError } from '../../src/backends/batch/mpi.js';
 import { JobExecutor } from '../../src/executor/index.js';
@@ -43,6 +45,15 @@ describeMpi('MPI jobs on the local backend', () => {
       expect(ranks(out)).toEqual({ ranks: [0, 1, 2, 3], sizes: [4] });
     });
   }
+
+  it('with a job store (tasks under the status wrapper): 4 ranks, the result stored', async () => {
+    const store = path.join(mkdtempSync(path.join(tmpdir(), 'jobf-mpi-store-')), 'jobs.db');
+    await using ex = new JobExecutor({ backend: 'local', store, maxCores: 8 });
+    const fut = ex.submit(mpiSpec(programs.mpich, 'mpich'));
+    expect((await fut).result).toBe('COMPLETED');
+    expect(ranks(readFileSync(fut.stdoutPath!, 'utf8'))).toEqual({ ranks: [0, 1, 2, 3], sizes: [4] });
+    expect(ex.get(fut.id!)?.result).toBe('COMPLETED');
+  });
 
   it('one task with mpi set runs the program alone (a world of one)', async () => {
     await using ex = new JobExecutor({ backend: 'local' });

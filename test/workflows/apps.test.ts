@@ -183,3 +183,21 @@ describe('splitAppArgs', () => {
     expect(() => splitAppArgs('a\\')).toThrow(/trailing backslash/);
   });
 });
+
+describe('with a job store', () => {
+  it('a launch is a stored job like any submit (MPI too), and kill works on its persistent processes', async () => {
+    const store = path.join(mkdtempSync(path.join(tmpdir(), 'jobf-apps-store-')), 'jobs.db');
+    await using stored = new JobExecutor({ backend: 'local', store, maxCores: 8 });
+    const reg = new AppRegistry(stored, { workdir: path.join(dir, 'stored') });
+    reg.register('echo', { fullPath: echoApp });
+    reg.register('stubborn', { fullPath: stubborn });
+    const task = reg.launch('echo', { appArgs: 'kept' });
+    expect((await task).result).toBe('COMPLETED');
+    expect(stored.get(task.id!)?.result).toBe('COMPLETED');
+    expect(await task.readStdout()).toBe('kept|\n');
+    const long = reg.launch('stubborn');
+    await ready(long);
+    expect((await long.kill({ waitTime: 500 })).returncode).toBe(-9);
+    expect(stored.get(long.id!)?.result).toBe('FAILED');
+  });
+});
