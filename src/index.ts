@@ -20,3 +20,5 @@ export type { WatchOptions, WatchSummary, WatchEvent, WatchWarningCode, WatchRoo
 export { scan, planScan, loadRun, loadRuns, scanPoints, pointName, POINT_FILES, SCAN_FILE } from './workflows/scan/index.js';
 export type { ScanOptions, ScanPoint, ScanJobOptions, ScanDescription, PlannedPoint, RunStatus, ScanRun, ScanValue, ScanPointParams } from './workflows/scan/index.js';
 export type { JobEndRecord } from './workflows/files.js';
+export { MpiNotFoundError, type MpiFlavour } from './backends/batch/mpi.js';
+export * from './workflows/apps/index.js';

@@ -8,6 +8,7 @@ export { Jobspec, type DumpOptions, type ParseOptions } from './jobspec.js';
 export { JobspecParseError, JobspecValidationError } from './errors.js';
 export { JOBSPEC_V1_SCHEMA } from './schema.js';
 export { PLACEHOLDER_NAME, substitutePlaceholders } from './placeholders.js';
+export { MPI_OPTION_VALUES, MPI_OPTION_POINTER, isMpiOption, type MpiOption } from './mpi-option.js';
 export type { JobspecTextFormat } from './parse.js';
 export type {
   CoreVertex,

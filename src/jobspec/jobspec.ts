@@ -11,6 +11,7 @@ import { attributePath, getIn, pathPointer, setIn } from './attributes.js';
 import { buildFromBatchCommand, buildFromCommand, BATCH_SCRIPT_PATH } from './builders.js';
 import { JobspecValidationError } from './errors.js';
 import { parseText, type JobspecTextFormat } from './parse.js';
+import type { MpiOption } from './mpi-option.js';
 import { describeValue } from './pointer.js';
 import { snapshot } from './snapshot.js';
 import type {
@@ -314,6 +315,14 @@ export class Jobspec {
    */
   get stderr(): string | undefined {
     return this.#spec.attributes.system.shell?.options?.output?.stderr?.path;
+  }
+
+  /**
+   * The MPI launcher option (`attributes.system.shell.options.mpi`: `openmpi`, `mpich` or `auto`),
+   * if set. With more than one task the job runs as one MPI job (see `MPI_OPTION_VALUES`).
+   */
+  get mpi(): MpiOption | undefined {
+    return this.#spec.attributes.system.shell?.options?.mpi as MpiOption | undefined;
   }
 
   /** Target queue, if set. */

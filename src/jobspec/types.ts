@@ -83,6 +83,8 @@ export interface ShellOptions {
     readonly stderr?: FileRedirect;
     readonly [key: string]: unknown;
   };
+  /** MPI launcher (`flux run -o mpi=...`): see `mpi-option.ts`. */
+  readonly mpi?: string;
   readonly [key: string]: unknown;
 }
 

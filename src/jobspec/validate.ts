@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseFSD } from '../util/fsd.js';
 import { JobspecValidationError } from './errors.js';
 import { execStringIssues } from './exec-rules.js';
+import { mpiOptionIssues } from './mpi-option.js';
 import { childPointer, describeValue } from './pointer.js';
 import { JOBSPEC_V1_SCHEMA } from './schema.js';
 import type { JobspecIssue, JobspecV1Object, SlotVertex } from './types.js';
@@ -34,8 +35,9 @@ export function assertJobspec(value: unknown): asserts value is JobspecV1Object 
   if (!matchesSchema(value)) throw new JobspecValidationError(schemaIssues(matchesSchema.errors ?? []));
   const crossField = crossFieldIssues(value as JobspecV1Object);
   const exec = execStringIssues(value as JobspecV1Object);
-  if (crossField !== undefined || exec !== undefined) {
-    throw new JobspecValidationError([...(crossField ?? []), ...(exec ?? [])]);
+  const mpi = mpiOptionIssues(value as JobspecV1Object);
+  if (crossField !== undefined || exec !== undefined || mpi !== undefined) {
+    throw new JobspecValidationError([...(crossField ?? []), ...(exec ?? []), ...(mpi ?? [])]);
   }
 }
 

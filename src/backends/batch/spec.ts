@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
+import type { MpiOption } from '../../jobspec/index.js';
 import { defaultOutputTemplates } from './job-files.js';
 import type { BatchScriptFile } from './job-script.js';
 import { expandPathTemplate } from './quote.js';
@@ -27,6 +28,8 @@ export interface BatchSpecView {
   readonly stderr?: string | undefined;
   readonly queue?: string | undefined;
   readonly files?: Readonly<Record<string, BatchScriptFile>> | undefined;
+  /** The MPI launcher option (`openmpi`, `mpich`, `auto`), see `mpi.ts`. */
+  readonly mpi?: MpiOption | undefined;
 }
 
 /**

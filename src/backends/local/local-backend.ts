@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../util/errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
 import { now } from '../../util/time.js';
 import { JobFiles, executableProblem, isDirectory } from './job-files.js';
+import { checkMpi, isMpiJob, killDescendants, processCount, withMpiLauncher } from './mpi-launch.js';
 import { JobFollower, findJobProcesses, readStatusFiles, removeStatusFiles, signalGroup, withStatusWrapper, type FollowedJob } from './persistence.js';
 import { allTasksDone, hasUnansweredTasks, newRunningJob, spawnFailure, type RunningJob } from './running-job.js';
 import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';
@@ -134,6 +135,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     }
     if (spec.gpusPerTask > 0) throw new UnsatisfiableRequestError('/resources', 'the local backend has no GPUs to allocate');
     if (spec.numNodes !== undefined && spec.numNodes > 1) throw new UnsatisfiableRequestError('/resources/0/count', `the local backend has one node, the job asks for ${spec.numNodes}`);
+    checkMpi(spec);
   }
 
   submit(jobs: readonly JobHandle[]): void {
@@ -173,6 +175,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     const run = this.running.get(job);
     if (run) {
       const spawner = this.spawner!;
+      if (signal === 'SIGKILL' && isMpiJob(this.host.spec(job))) killDescendants(run.pids);
       for (const pid of run.pids) spawner.kill(pid, signal, true);
       let reached = run.pids.length > 0;
       if (hasUnansweredTasks(run) && spawner.signalRequest !== undefined) {
@@ -222,7 +225,10 @@ export class LocalBackend implements Backend, SpawnerListener {
    */
   terminateAllSync(): void {
     if (this.persistent) return;
-    for (const run of this.running.values()) for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
+    for (const [job, run] of this.running) {
+      if (isMpiJob(this.host.spec(job))) killDescendants(run.pids); // an MPI launcher's ranks lead their own groups
+      for (const pid of run.pids) signalGroup(pid, 'SIGKILL');
+    }
     this.follower.signalAll('SIGKILL');
     this.files.removeTemporary();
   }
@@ -246,7 +252,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       // task and before recording it. Its wrapper carries the job id: look for it, or for the
       // status it left (stale status files are removed before a job is allocated).
       pids = findJobProcesses(f58);
-      if (pids.length === 0 && !info.started && readStatusFiles(this.logDir, f58, spec.numTasks) === undefined) {
+      if (pids.length === 0 && !info.started && readStatusFiles(this.logDir, f58, processCount(spec)) === undefined) {
         this.submit([job]);
         return;
       }
@@ -257,7 +263,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     const cores = spec.totalCores;
     this.freeCores -= cores;
     this.setLocal(job, L.NONE);
-    this.follower.follow(job, { pids, f58, cores, ntasks: spec.numTasks });
+    this.follower.follow(job, { pids, f58, cores, ntasks: processCount(spec) });
     this.drain();
   }
 
@@ -423,16 +429,16 @@ export class LocalBackend implements Backend, SpawnerListener {
   private startProcesses(job: JobHandle, spec: Jobspec, cores: number, standby = false): void {
     const host = this.host;
     const f58 = host.jobid(job).f58;
-    const launch = this.files.plan(spec, f58);
+    const launch = withMpiLauncher(spec, this.files.plan(spec, f58));
     const handoff = spec.numTasks === 1 && cores <= 0xffff && this.usesHandoff() ? cores : 0;
-    const run = newRunningJob(cores, spec.numTasks, handoff, launch);
+    const run = newRunningJob(cores, processCount(spec), handoff, launch);
     this.running.set(job, run);
     if (standby) {
       this.spawnTask(job, run, 0, true);
       return;
     }
     // A requeued job keeps its id: the status files of its last run must not pass for this one's.
-    if (this.persistent) removeStatusFiles(this.logDir, f58, spec.numTasks);
+    if (this.persistent) removeStatusFiles(this.logDir, f58, processCount(spec));
     // alloc is recorded before anything is spawned (a store writes it synchronously)
     host.alloc(job);
     const cwd = launch.cwd;
@@ -597,6 +603,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.terminate(job);
     } else {
       const run = this.running.get(job);
+      if (run && isMpiJob(this.host.spec(job))) killDescendants(run.pids);
       if (run) for (const pid of run.pids) this.spawner!.kill(pid, 'SIGKILL', true);
       this.follower.signal(job, 'SIGKILL');
     }

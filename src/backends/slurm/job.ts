@@ -27,7 +27,7 @@ export interface SlurmJob extends Missable, ControlChain {
   readonly f58: string;
   /** Followed by `adopt`: no status file of its own. */
   readonly adopted: boolean;
-  /** Several tasks (run with srun): signals go to the steps, not to the batch shell. */
+  /** Several tasks run in an srun step: signals go to the steps, not to the batch shell (see `tasksRunInSrunStep`). */
   readonly multiTask: boolean;
   phase: Phase;
   nativeId: string | undefined;

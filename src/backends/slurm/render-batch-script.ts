@@ -13,9 +13,10 @@
 import { DEPENDENCY_KINDS } from '../../core/lifecycle.js';
 import type { DependencyKind } from '../../core/types.js';
 import { renderJobScript, type JobScriptInput } from '../batch/job-script.js';
+import type { MpiInstallation } from '../batch/mpi.js';
 import { expandPathTemplate } from '../batch/quote.js';
 import { slurmFilenameLiteral } from './filename-pattern.js';
-import { SLURM_PROFILE } from './profile.js';
+import { slurmTaskLaunch } from './mpi.js';
 
 /** What {@link renderBatchScript} needs: the job (see {@link JobScriptInput}) and Slurm's options. */
 export interface BatchScriptInput extends JobScriptInput {
@@ -42,6 +43,8 @@ export interface BatchScriptInput extends JobScriptInput {
   readonly dependencies: Readonly<Partial<Record<DependencyKind, readonly string[]>>>;
   /** Arrays: at most this many tasks at once (`--array=...%N`). */
   readonly arrayThrottle?: number;
+  /** An MPI job's MPI (several tasks and the `mpi` option): its ranks start as one MPI job (see `mpi.ts`). */
+  readonly mpi?: MpiInstallation;
 }
 
 /** The output of {@link renderBatchScript}. */
@@ -81,7 +84,8 @@ export function renderBatchScript(input: BatchScriptInput): RenderedBatchScript 
     '--kill-on-bad-exit=0',
     '--',
   ];
-  const script = renderJobScript(input, SLURM_PROFILE, { launcher: { program: 'srun', args: srun } });
+  const { profile, launcher } = slurmTaskLaunch(srun, input.numTasks, input.mpi);
+  const script = renderJobScript(input, profile, { launcher });
   return { sbatchArgs: sbatchArgs(input, array), script };
 }
 

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { jobMpi } from '../batch/mpi.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { slurmCommands } from './commands.js';
 import { SlurmContext } from './context.js';
@@ -87,12 +88,14 @@ export class SlurmBackend implements Backend {
 
   /**
    * Rejects specs no Slurm job can run as written: NUL characters (no argument, variable or path
-   * can hold one), environment names with `=`, and file names that are not plain names.
+   * can hold one), environment names with `=`, file names that are not plain names, and an MPI job
+   * whose MPI is not installed ({@link MpiNotFoundError}).
    *
    * @throws {@link UnsatisfiableRequestError} naming the offending part of the spec.
    */
   check(spec: BatchSpecView): void {
     checkBatchSpec(spec, 'Slurm');
+    jobMpi(spec);
   }
 
   /**

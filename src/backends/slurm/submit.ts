@@ -12,6 +12,7 @@ import type { JobHandle } from '../../core/backend.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { Outcome } from '../batch/outcomes.js';
+import { jobMpi } from '../batch/mpi.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
 import { errorText, firstLine, lastLine } from '../batch/text.js';
@@ -19,6 +20,7 @@ import { applyHold, scancel } from './control.js';
 import { DEFAULT_MAX_ARRAY_SIZE, type SlurmContext } from './context.js';
 import { slurmControllerUnreachable } from './errors.js';
 import { newSubmittedJob, Phase, settleSubmitted, type SlurmJob } from './job.js';
+import { tasksRunInSrunStep } from './mpi.js';
 import { parseSbatchParsable } from './parse.js';
 import { slurmScriptPath } from './profile.js';
 import { renderBatchScript, type BatchScriptInput } from './render-batch-script.js';
@@ -47,7 +49,7 @@ export class SlurmSubmitter {
     for (const handle of jobs) {
       const spec = host.spec(handle) as BatchSpecView;
       const urgency = host.urgency(handle);
-      const job = newSubmittedJob(handle, host.jobid(handle).f58, spec.numTasks > 1, urgency);
+      const job = newSubmittedJob(handle, host.jobid(handle).f58, tasksRunInSrunStep(spec), urgency);
       ctx.jobs.set(handle, job);
       if (host.dependencies(handle, 'afterok').length > 0 || host.dependencies(handle, 'afterany').length > 0) {
         singles.push(job);
@@ -198,6 +200,7 @@ export class SlurmSubmitter {
       dependencies,
       ...optional('arrayThrottle', ctx.opts.arrayThrottle),
       ...optional('files', spec.files),
+      ...optional('mpi', jobMpi(spec)),
     };
   }
 

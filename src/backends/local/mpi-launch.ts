@@ -1,0 +1,94 @@
+/**
+ * MPI jobs on the local backend: a job with more than one task and the `mpi` option runs as ONE
+ * process, the installed MPI's launcher (`mpirun -np N -- CMD`, `mpiexec -n N CMD`), which starts
+ * the ranks. Its cores are still `numTasks × coresPerTask`. The launcher is looked up on the job's
+ * `PATH` (its environment's, else this process's) at `check()`, so a missing MPI is a typed error
+ * at submit and no job is made. Building the command is `../batch/mpi.ts`, shared with the other
+ * backends.
+ *
+ * @module
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Jobspec } from '../../jobspec/index.js';
+import { jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
+import type { LaunchPlan } from './job-files.js';
+
+/** Whether the spec runs as one MPI job (the `mpi` option and more than one task). */
+export function isMpiJob(spec: Jobspec): boolean {
+  return spec.mpi !== undefined && spec.numTasks > 1;
+}
+
+/** The number of processes the backend starts for the job: 1 (the MPI launcher) for an MPI job, else one per task. */
+export function processCount(spec: Jobspec): number {
+  return isMpiJob(spec) ? 1 : spec.numTasks;
+}
+
+/**
+ * Throws unless the spec's MPI (if it asks for one) is installed on its `PATH`.
+ *
+ * @throws {@link MpiNotFoundError} naming the launchers and folders looked at.
+ */
+export function checkMpi(spec: Jobspec): void {
+  jobMpi(spec);
+}
+
+/** The plan of an MPI job: the launcher's argv and environment around the job's own; other plans unchanged. */
+export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
+  const mpi = jobMpi(spec);
+  if (mpi === undefined) return plan;
+  const { argv, env } = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: plan.argv });
+  let planEnv = plan.env;
+  if (env.length > 0) {
+    let cached = envCache.get(plan.env);
+    if (cached === undefined) envCache.set(plan.env, (cached = [...plan.env, ...env]));
+    planEnv = cached;
+  }
+  return { ...plan, argv, env: planEnv };
+}
+
+/** Job environments with the launcher's additions, by the base list's identity (spawners cache by identity). */
+const envCache = new WeakMap<readonly string[], readonly string[]>();
+
+/**
+ * SIGKILLs every process below `pids` (and the process groups they lead). An MPI launcher puts
+ * each rank in its own process group (Open MPI's `mpirun` does), so SIGKILL to the launcher's
+ * group alone would orphan the ranks; the launcher cannot forward a SIGKILL. Call it before
+ * killing the launcher (afterwards its ranks are no longer its children). Reads
+ * `/proc/PID/task/TID/children`; does nothing where that is missing.
+ */
+export function killDescendants(pids: readonly number[]): void {
+  const seen = new Set<number>();
+  const stack = [...pids];
+  while (stack.length > 0) {
+    for (const child of childrenOf(stack.pop()!)) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      stack.push(child);
+    }
+  }
+  for (const pid of seen) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or gone already
+      }
+    }
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const word of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (word !== '' && word !== '\n') out.push(Number(word));
+      } catch {
+        // thread gone
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return out.filter((n) => Number.isInteger(n) && n > 0);
+}
