@@ -23,6 +23,10 @@ engines=(
 )
 pids=()
 names=()
+# MPI has no daemon: its install (Open MPI and MPICH from Debian, when missing) runs beside the engines.
+(bash scripts/mpi/install.sh >"$logs/mpi.log" 2>&1) &
+pids+=("$!")
+names+=("mpi")
 for e in "${engines[@]}"; do
   IFS='|' read -r name start stop probe <<<"$e"
   [ -f "$start" ] || continue
