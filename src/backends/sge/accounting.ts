@@ -26,8 +26,12 @@ export function accountingKey(rec: AccountingRecord): string {
 export class AccountingReader {
   readonly #file: string | undefined;
   readonly #commands: SchedulerCommands;
-  /** Last record per key, of what was read so far. */
+  /** Last record per key, of what was read so far, for the watched job numbers only. */
   readonly #records = new Map<string, AccountingRecord>();
+  /** Job numbers whose records are kept. */
+  readonly #watched = new Set<string>();
+  /** Native ids watched after the file was first read: their record may be behind the offset. */
+  readonly #late = new Set<string>();
   #offset = -1;
   #partial = '';
   #fileWorks = true;
@@ -39,32 +43,55 @@ export class AccountingReader {
   }
 
   /**
+   * Keeps the records of `nativeId`'s job from now on (call when the job gets its id, before it
+   * can end). An id watched after the file was first read (an adopted job) is looked up with
+   * `qacct` if its record is not among those read since.
+   */
+  watch(nativeId: string): void {
+    const number = nativeId.split('.')[0]!;
+    if (this.#watched.has(number)) return;
+    this.#watched.add(number);
+    if (this.#offset >= 0) this.#late.add(nativeId);
+  }
+
+  /**
    * The last accounting record of each of `nativeIds` that has one (`123` or `123.4`). Never
    * rejects: what cannot be read is missing from the answer.
    */
   async records(nativeIds: readonly string[]): Promise<Map<string, AccountingRecord>> {
     const out = new Map<string, AccountingRecord>();
     if (nativeIds.length === 0) return out;
+    for (const id of nativeIds) this.watch(id);
+    let viaQacct: readonly string[] = nativeIds;
     if (this.#file !== undefined && this.#fileWorks && (await this.#readFile())) {
       for (const id of nativeIds) {
         const rec = this.#records.get(id);
         if (rec) out.set(id, rec);
       }
-      return out;
+      viaQacct = nativeIds.filter((id) => !out.has(id) && this.#late.has(id));
     }
     await Promise.all(
-      nativeIds.map(async (id) => {
+      viaQacct.map(async (id) => {
         const [job, task] = id.split('.');
         try {
           const recs = parseQacct((await this.#commands.run('qacct', ['-j', job!, ...(task === undefined ? [] : ['-t', task])])).stdout);
           const rec = recs[recs.length - 1];
-          if (rec) out.set(id, rec);
+          if (rec) {
+            out.set(id, rec);
+            this.#late.delete(id);
+          }
         } catch {
           // No record yet (qacct exits 1): the caller waits.
         }
       }),
     );
     return out;
+  }
+
+  /** Forgets a job's records (it ended). */
+  forget(nativeId: string): void {
+    this.#records.delete(nativeId);
+    this.#late.delete(nativeId);
   }
 
   /** Reads what was appended to the accounting file; false if it cannot be read. */
@@ -91,7 +118,7 @@ export class AccountingReader {
       const text = this.#partial + buf.subarray(0, bytesRead).toString('utf8');
       const cut = text.lastIndexOf('\n') + 1;
       this.#partial = text.slice(cut);
-      for (const rec of parseAccountingFile(text.slice(0, cut))) this.#records.set(accountingKey(rec), rec);
+      for (const rec of parseAccountingFile(text.slice(0, cut))) if (this.#watched.has(rec.jobId)) this.#records.set(accountingKey(rec), rec);
       return true;
     } catch {
       return false;

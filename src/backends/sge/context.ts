@@ -10,6 +10,7 @@ import { BackgroundWork } from '../batch/background-work.js';
 import type { SchedulerCommands } from '../batch/commands.js';
 import { statusPath } from '../batch/job-files.js';
 import { OutcomeTable } from '../batch/outcomes.js';
+import type { AccountingReader } from './accounting.js';
 import { Phase, type SgeJob } from './job.js';
 import type { SgeBackendOptions } from './options.js';
 
@@ -34,10 +35,14 @@ export class SgeContext {
   closed = false;
   #host: BackendHost | undefined;
 
-  constructor(opts: SgeBackendOptions, logDir: string, commands: SchedulerCommands) {
+  /** Reads Grid Engine's accounting for jobs that left qstat without a status file. */
+  readonly accounting: AccountingReader;
+
+  constructor(opts: SgeBackendOptions, logDir: string, commands: SchedulerCommands, accounting: AccountingReader) {
     this.opts = opts;
     this.logDir = logDir;
     this.commands = commands;
+    this.accounting = accounting;
   }
 
   /** Receives the engine's host. */
@@ -62,6 +67,7 @@ export class SgeContext {
    */
   done(j: SgeJob): void {
     j.phase = Phase.DONE;
+    if (j.nativeId !== undefined) this.accounting.forget(j.nativeId);
     if (!j.adopted) this.jobs.delete(j.handle);
     this.outcomes.setFailedUnlessKnown(j.handle);
   }

@@ -10,7 +10,6 @@
 import type { JobHandle } from '../../core/backend.js';
 import { MissingGrace } from '../batch/missing-grace.js';
 import { clearRunFiles, commandStarted, readStatusFile, type StatusFile } from '../batch/status-file.js';
-import type { AccountingReader } from './accounting.js';
 import type { SgeContext } from './context.js';
 import type { QdelBatch } from './control.js';
 import { jobNumber, Phase, type SgeJob } from './job.js';
@@ -21,13 +20,11 @@ import { accountingOutcome, sgeState } from './state-map.js';
 export class SgePoller {
   readonly #ctx: SgeContext;
   readonly #grace: MissingGrace;
-  readonly #accounting: AccountingReader;
   readonly #qdel: QdelBatch;
 
-  constructor(ctx: SgeContext, accounting: AccountingReader, qdel: QdelBatch) {
+  constructor(ctx: SgeContext, qdel: QdelBatch) {
     this.#ctx = ctx;
     this.#grace = new MissingGrace(ctx.opts.vanishGraceMs ?? 30_000);
-    this.#accounting = accounting;
     this.#qdel = qdel;
   }
 
@@ -148,7 +145,7 @@ export class SgePoller {
     let changed = false;
     const pendingCancel = await Promise.all(jobs.map(async (j) => j.cancelRequested && !j.started && !(await this.#markerExists(j))));
     const ask = jobs.filter((_, i) => !pendingCancel[i]);
-    const acct = await this.#accounting.records(ask.map((j) => j.nativeId!));
+    const acct = await ctx.accounting.records(ask.map((j) => j.nativeId!));
     const now = Date.now();
     jobs.forEach((j, i) => {
       if (j.phase !== Phase.QUEUED) return;

@@ -80,6 +80,7 @@ export class SgeRecovery {
       host.abandoned(job);
       return;
     }
+    ctx.accounting.watch(nativeId);
     host.setNativeId(job, nativeId);
     if (ownStatus === undefined) ctx.work.track(this.#findOwnStatus(j));
   }

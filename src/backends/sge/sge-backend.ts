@@ -72,11 +72,11 @@ export class SgeBackend implements Backend {
     }
     this.pollInterval = { min, max };
     const commands = sgeCommands({ prefix: opts.commandPrefix ?? [], timeoutMs: opts.commandTimeoutMs ?? 60_000 });
-    this.#ctx = new SgeContext(opts, logDir, commands);
-    this.#qdel = new QdelBatch(this.#ctx);
     const accountingFile = opts.accountingFile === false ? undefined : (opts.accountingFile ?? defaultAccountingFile());
+    this.#ctx = new SgeContext(opts, logDir, commands, new AccountingReader(accountingFile, commands));
+    this.#qdel = new QdelBatch(this.#ctx);
     this.#submitter = new SgeSubmitter(this.#ctx, this.#qdel);
-    this.#poller = new SgePoller(this.#ctx, new AccountingReader(accountingFile, commands), this.#qdel);
+    this.#poller = new SgePoller(this.#ctx, this.#qdel);
     this.#recovery = new SgeRecovery(this.#ctx, (jobs) => this.submit(jobs));
   }
 

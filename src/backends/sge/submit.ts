@@ -137,6 +137,7 @@ export class SgeSubmitter {
         j.knownAt = now;
         j.phase = Phase.QUEUED;
         j.held = hold;
+        ctx.accounting.watch(j.nativeId);
         host.setNativeId(j.handle, j.nativeId);
         settleSubmitted(j, j.nativeId);
       });
