@@ -11,7 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { JobExecutor, Jobspec, wait } from '../../src/index.js';
 import { SgeBackend } from '../../src/backends/sge/index.js';
 import { PollDriver, RecordingHost } from '../slurm/host.js';
-import { describeSge, sge } from './cluster.js';
+import { describeSge, sge, sgeCellLock } from './cluster.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const logDir = () => mkdtempSync(path.join(tmpdir(), 'jf-sge-'));
@@ -115,7 +115,7 @@ await describeSge('SgeBackend on the dev cluster', () => {
     expect(readFileSync(path.join(dir, 'runs99'), 'utf8')).toBe('run\n');
   }, 120_000);
 
-  it('qmaster restarted mid-run: polls fail and are retried, no job fails', async () => {
+  it('qmaster restarted mid-run: polls fail and are retried, no job fails', () => sgeCellLock.exclusive(async () => {
     const { ex, backend } = executor();
     const dir = logDir();
     let pollErrors = 0;
@@ -137,5 +137,5 @@ await describeSge('SgeBackend on the dev cluster', () => {
     expect(pollErrors).toBeGreaterThan(0);
     results.forEach((r, i) => expect([i, r.result, r.returncode, r.exception]).toEqual([i, i % 2 === 0 ? 'COMPLETED' : 'FAILED', i % 2 === 0 ? 0 : 5, undefined]));
     expect(await sge('qstat', ['-xml'])).toBeDefined();
-  }, 240_000);
+  }, 480_000), 540_000);
 });

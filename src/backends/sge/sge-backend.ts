@@ -97,14 +97,19 @@ export class SgeBackend implements Backend {
 
   /**
    * Rejects specs no Grid Engine job of this backend can run as written: NUL characters,
-   * environment names with `=`, file names that are not plain names, and several tasks (a
-   * multi-task launch inside a Grid Engine job is not supported yet: ask for cores instead).
+   * environment names with `=`, file names that are not plain names, several tasks or nodes (a
+   * multi-task launch inside a Grid Engine job is not supported yet: ask for cores instead), GPUs
+   * and exclusive hosts (no standard Grid Engine request for them).
    *
    * @throws {@link UnsatisfiableRequestError} naming the offending part of the spec.
    */
   check(spec: BatchSpecView): void {
     checkBatchSpec(spec, 'Grid Engine');
     if (spec.numTasks > 1) throw new UnsatisfiableRequestError('/tasks/0/count', `${spec.numTasks} tasks: the Grid Engine backend runs one task per job (ask for cores per task instead)`);
+    // Grid Engine has no standard resource for these: a cell-specific complex would be needed.
+    if (spec.gpusPerTask > 0) throw new UnsatisfiableRequestError('/resources', 'Grid Engine has no standard GPU resource (the backend does not request GPUs)');
+    if (spec.exclusive) throw new UnsatisfiableRequestError('/resources', 'Grid Engine has no standard exclusive-host request (the backend does not request exclusive hosts)');
+    if (spec.numNodes !== undefined && spec.numNodes > 1) throw new UnsatisfiableRequestError('/resources/0/count', `the job asks for ${spec.numNodes} nodes; the Grid Engine backend runs one task per job`);
   }
 
   /**
