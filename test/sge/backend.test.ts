@@ -35,10 +35,10 @@ await describeSge('SgeBackend on the dev cluster', () => {
     const backend = new SgeBackend({ logDir: logDir(), pollInterval: { min: 100, max: 1000 } });
     const host = new RecordingHost();
     backend.bind(host);
-    const specs = Array.from({ length: 200 }, (_, i) => Jobspec.fromCommand(['true', String(i)], { environment: ENV }));
+    const specs = Array.from({ length: 200 }, (_, i) => Jobspec.fromCommand(['true', String(i)], { environment: ENV, ...(i % 2 === 0 && { name: `n${i}` }) }));
     const jobs = host.submit(backend, specs, { urgency: 0 }); // held: they stay in flight
     await host.waitUntil(() => jobs.every((j) => host.nativeId(j) !== undefined), 120_000);
-    expect(backend.commandCounts.qsub).toBe(200);
+    expect(backend.commandCounts.qsub).toBe(1); // distinct specs of one shape: one array
     const before = { ...backend.commandCounts };
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -73,6 +73,31 @@ await describeSge('SgeBackend on the dev cluster', () => {
       expect(await f.readStdout()).toBe(`${f.id!.f58} ${i + 1}\n`);
     }
   }, 180_000);
+
+  it('jobs of different specs sharing a shape go out as one array, each running its own spec; other shapes apart', async () => {
+    const { ex, backend } = executor();
+    const dirs = [logDir(), logDir()];
+    const specs = Array.from({ length: 12 }, (_, i) =>
+      i === 11
+        ? Jobspec.fromBatchCommand('#!/bin/sh\necho "batch $1 $V"\n', { args: ["it's"], environment: { ...ENV, V: 'v11' } })
+        : Jobspec.fromCommand(['sh', '-c', 'echo "$1 $V $(pwd)"', 'sh', `arg ${i}`], {
+            environment: { ...ENV, V: `v${i}`, ...(i % 3 === 0 && { ONLY: 'x' }) },
+            cwd: dirs[i % 2]!,
+            name: `job${i}`,
+            ...(i === 5 && { output: path.join(dirs[0]!, '{{name}}-{{id}}.txt') }),
+          }),
+    );
+    const futures = specs.map((s) => ex.submit(s));
+    const bigger = ex.submit(Jobspec.fromCommand(['true'], { coresPerTask: 2, environment: ENV }));
+    const results = await Promise.all([...futures, bigger]);
+    expect(results.map((r) => r.result)).toEqual(Array(13).fill('COMPLETED'));
+    expect(backend.commandCounts.qsub).toBe(2);
+    expect(new Set(futures.map((f) => f.nativeId!.split('.')[0])).size).toBe(1);
+    for (const [i, f] of futures.entries()) {
+      expect(await f.readStdout()).toBe(i === 11 ? "batch it's v11\n" : `arg ${i} v${i} ${dirs[i % 2]}\n`);
+    }
+    expect(futures[5]!.stdoutPath).toBe(path.join(dirs[0]!, `job5-${futures[5]!.id!.f58}.txt`));
+  }, 120_000);
 
   it('passes argv and environment byte-exact (quotes, $, backticks, newlines, unicode, #$ lines)', async () => {
     const { ex } = executor();

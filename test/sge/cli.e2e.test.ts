@@ -1,10 +1,11 @@
 /**
  * `jobf --backend sge` end to end with the real `jobf` bin and the dev cluster: submit (with
  * --array, --after, --after-any), wait, list, report, resubmit, stop, delete; and the crash test
- * of issue 11: `jobf submit` killed with SIGKILL mid fan-out, a new process on the store
- * (`jobf wait`) re-adopts every job (including ones whose qsub was in flight): 0 lost, 0 run twice.
+ * of issue 11: `jobf submit` killed with SIGKILL while the qsub of its fan-out (one array) is in
+ * flight, a new process on the store (`jobf wait`) re-adopts every job: 0 lost, 0 run twice.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { JobID } from '../../src/ids/index.js';
@@ -23,15 +24,6 @@ function records(db: string): JobRecord[] {
     return store.list();
   } finally {
     store.close();
-  }
-}
-
-/** {@link records}, or [] while the store is being created. */
-function recordsSoFar(db: string): JobRecord[] {
-  try {
-    return records(db);
-  } catch {
-    return [];
   }
 }
 
@@ -86,26 +78,35 @@ await describeSge('jobf --backend sge', () => {
     expect(records(db).some((r) => r.jobid.equals(a!))).toBe(false);
   }, 300_000);
 
-  it("jobf submit killed mid fan-out: jobf wait reaches every job's real result, each job ran once", async () => {
+  it("jobf submit killed while its qsub is in flight: jobf wait finds the array by its script, each job ran once", async () => {
     const { cwd, db } = workdir();
     const N = 40;
     const file = join(cwd, 'lines');
-    const submit = jobfProcess(['--backend', 'sge', 'submit', '--array', `1-${N}`, '--', 'sh', '-c', 'echo "$SGE_TASK_ID" >> "$1"; exit $((SGE_TASK_ID % 4))', 'job', file], { cwd });
-    await waitFor(() => existsSync(db) && recordsSoFar(db).some((r) => r.nativeId !== undefined), 120_000, 'a first Grid Engine job id');
+    // A qsub that submits, then takes 20 s to print the job id: the owner dies with qsub in flight.
+    const shim = join(cwd, 'shim');
+    const mark = join(cwd, 'qsub-done');
+    mkdirSync(shim);
+    const realQsub = execFileSync('sh', ['-c', 'command -v qsub'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(shim, 'qsub'), `#!/bin/sh\nout=$(${realQsub} "$@"); rc=$?\necho $$ > ${mark}\nsleep 20\nprintf '%s\\n' "$out"; exit $rc\n`, { mode: 0o755 });
+    const submit = jobfProcess(['--backend', 'sge', 'submit', '--array', `1-${N}`, '--', 'sh', '-c', 'echo "$SGE_TASK_ID" >> "$1"; exit $((SGE_TASK_ID % 4))', 'job', file], {
+      cwd,
+      env: { PATH: `${shim}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+    });
+    await waitFor(() => existsSync(mark) && readFileSync(mark, 'utf8').endsWith('\n'), 120_000, 'qsub to have submitted');
     submit.kill('SIGKILL');
     expect((await submit).signal).toBe('SIGKILL');
+    process.kill(Number(readFileSync(mark, 'utf8')), 'SIGKILL'); // the orphaned shim
     const atKill = records(db);
     expect(atKill).toHaveLength(N);
-    const submitted = atKill.filter((r) => r.nativeId !== undefined).length;
-    console.info(`killed with ${submitted} of ${N} job ids recorded`);
-    expect(submitted).toBeGreaterThan(0);
-    expect(submitted).toBeLessThan(N); // killed mid fan-out
+    expect(atKill.filter((r) => r.nativeId !== undefined)).toEqual([]); // qsub was in flight for all
 
     const w = await jobf(['wait'], { cwd });
     expect(w.stderr).toBe('');
     expect(w.exitCode).toBe(1); // three jobs in four exit non-zero
     const after = records(db);
     expect(after).toHaveLength(N);
+    const arrays = new Set(after.map((r) => r.nativeId?.split('.')[0]));
+    expect(arrays.size).toBe(1); // re-adopted, not submitted again
     for (const r of after) {
       const code = r.arrayIndex! % 4;
       expect([r.jobid.f58, r.state, r.result, r.returncode]).toEqual([r.jobid.f58, 'INACTIVE', code === 0 ? 'COMPLETED' : 'FAILED', code]);

@@ -1,7 +1,8 @@
 /**
  * {@link SgeSubmitter}: the Grid Engine backend's submissions. Jobs of one `submit` call that
- * share a Jobspec object, have no dependencies and the same urgency go out as one `qsub -t 1-N`
- * array (split at `maxArraySize`); others one by one, their `afterany` dependencies as
+ * have no dependencies and share a shape (held or not, slots, time limit, queue) go out as one
+ * `qsub -t 1-N` array (split at `maxArraySize`, at 1000 when their specs differ), each task
+ * running its own spec; others one by one, their `afterany` dependencies as
  * `-hold_jid` on the dependencies' job numbers (waiting for their qsub if needed). `afterok` is
  * held by the engine (the job is handed over once its dependencies completed). qsub calls run
  * `submitConcurrency` at a time and are retried while qmaster cannot be reached.
@@ -22,12 +23,14 @@ import { SGE_SCRIPT_SUFFIX, type SgeContext } from './context.js';
 import { applyHold, type QdelBatch } from './control.js';
 import { jobNumber, newSubmittedJob, Phase, settleSubmitted, type SgeJob } from './job.js';
 import { parseQsubTerse } from './parse.js';
-import { renderSgeScript, type SgeScriptInput } from './render-script.js';
+import { durationToHardRuntime, renderSgeScript, type SgeScriptInput, type SgeTaskFields } from './render-script.js';
 
 type Env = Lazy<Record<string, string>>;
 
 /** Grid Engine's default `max_aj_tasks`. */
 export const DEFAULT_MAX_ARRAY_SIZE = 75_000;
+/** Most tasks of an array of jobs from different specs (every task's bash reads the whole script). */
+export const MAX_MIXED_ARRAY = 1000;
 
 /** Path of the generated script of a submission (named after its first job): `<logDir>/<f58>.sge`. */
 export function sgeScriptPath(logDir: string, f58: string): string {
@@ -47,11 +50,15 @@ export class SgeSubmitter {
     this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? 4);
   }
 
-  /** Groups `jobs` into arrays and single jobs and starts their qsub calls (tracked, not awaited). */
+  /**
+   * Groups `jobs` into arrays and single jobs and starts their qsub calls (tracked, not awaited).
+   * Jobs without dependencies that share a shape (hold, slots, time limit, queue) go out as one
+   * array, each task with its own spec (one spec object: a compact script).
+   */
   submit(jobs: readonly JobHandle[]): void {
     const ctx = this.#ctx;
     const host = ctx.host;
-    const groups = new Map<object, Map<number, SgeJob[]>>();
+    const groups = new Map<string, SgeJob[]>();
     const singles: SgeJob[] = [];
     for (const handle of jobs) {
       const spec = host.spec(handle) as BatchSpecView;
@@ -62,23 +69,31 @@ export class SgeSubmitter {
         singles.push(job);
         continue;
       }
-      let byUrgency = groups.get(spec as object);
-      if (!byUrgency) groups.set(spec as object, (byUrgency = new Map()));
-      let list = byUrgency.get(urgency);
-      if (!list) byUrgency.set(urgency, (list = []));
+      const key = this.#shapeKey(spec, urgency);
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
       list.push(job);
     }
     const env = new Lazy(() => processEnvironment());
     const starts: (() => Promise<void>)[] = [];
-    const chunk = this.#ctx.opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
-    for (const byUrgency of groups.values()) {
-      for (const list of byUrgency.values()) {
-        if (list.length === 1) singles.push(list[0]!);
-        else for (let i = 0; i < list.length; i += chunk) starts.push(() => this.#qsub(list.slice(i, i + chunk), env, []));
+    const max = this.#ctx.opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
+    for (const list of groups.values()) {
+      if (list.length === 1) {
+        singles.push(list[0]!);
+        continue;
       }
+      const first = host.spec(list[0]!.handle);
+      const chunk = list.every((j) => host.spec(j.handle) === first) ? max : Math.min(max, MAX_MIXED_ARRAY);
+      for (let i = 0; i < list.length; i += chunk) starts.push(() => this.#qsub(list.slice(i, i + chunk), env, []));
     }
     for (const job of singles) starts.push(() => this.#submitOne(job, env));
     for (const start of starts) ctx.work.track(start());
+  }
+
+  /** What must be the same for jobs to share one array: hold, slots, time limit, queue. */
+  #shapeKey(spec: BatchSpecView, urgency: number): string {
+    const queue = spec.queue ?? this.#ctx.opts.queue ?? '';
+    return `${urgency === 0 ? 'h' : ''}|${spec.numTasks * spec.coresPerTask}|${durationToHardRuntime(spec.duration) ?? ''}|${queue}`;
   }
 
   /** Lets queued submissions through at once (they see the backend closed and give up). */
@@ -151,19 +166,28 @@ export class SgeSubmitter {
     }
   }
 
-  /** What the jobs' script is rendered from: the first job's spec, resolved. */
+  /**
+   * What the jobs' script is rendered from: the first job's spec, resolved; for jobs of several
+   * specs, each job's own fields too.
+   */
   #scriptInput(jobs: SgeJob[], env: Env, hold: boolean, holdJids: string[]): SgeScriptInput {
     const ctx = this.#ctx;
-    const spec = ctx.host.spec(jobs[0]!.handle) as BatchSpecView;
+    const specs = jobs.map((j) => ctx.host.spec(j.handle) as BatchSpecView);
+    const spec = specs[0]!;
     const queue = spec.queue ?? ctx.opts.queue;
+    const fields = (s: BatchSpecView): SgeTaskFields => ({
+      command: s.command,
+      environment: s.environment ?? env.get(),
+      name: jobName(s),
+      cwd: jobCwd(s),
+      ...pathTemplates(s, ctx.logDir),
+      ...(s.files !== undefined && { files: s.files }),
+    });
     return {
       ids: jobs.map((j) => j.f58),
-      command: spec.command,
-      environment: spec.environment ?? env.get(),
-      name: jobName(spec),
+      ...fields(spec),
+      ...(specs.some((s) => s !== spec) && { tasks: specs.map(fields) }),
       logDir: ctx.logDir,
-      cwd: jobCwd(spec),
-      ...pathTemplates(spec, ctx.logDir),
       slots: spec.numTasks * spec.coresPerTask,
       parallelEnvironment: ctx.opts.smpParallelEnvironment ?? 'smp',
       duration: spec.duration,
@@ -172,7 +196,6 @@ export class SgeSubmitter {
       hold,
       dependencies: holdJids,
       ...(ctx.opts.arrayThrottle !== undefined && { arrayThrottle: ctx.opts.arrayThrottle }),
-      ...(spec.files !== undefined && { files: spec.files }),
     };
   }
 
