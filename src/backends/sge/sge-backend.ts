@@ -28,8 +28,9 @@ export type { SgeBackendOptions } from './options.js';
  * A {@link Backend} that submits jobs to Grid Engine with `qsub` and follows them by polling.
  *
  * - **Submission**: one generated job script per job (see `renderSgeScript`); jobs of one
- *   `submit` call that share a Jobspec object, have no dependencies and the same urgency go out
- *   as one `qsub -t 1-N` array, each task keeping its own F58 id, paths and status file.
+ *   `submit` call that have no dependencies and share a shape (held or not, slots, time limit,
+ *   queue) go out as one `qsub -t 1-N` array, each task running its own spec with its own F58
+ *   id, paths and status file.
  *   `afterany` dependencies become `-hold_jid`; `afterok` ones are held by the engine (Grid
  *   Engine has no "after OK"). Urgency 0 is `-h` / `qhold`, raising it `qrls`.
  * - **Results** come from the status file the script writes (`<logDir>/<f58>.status`); the
