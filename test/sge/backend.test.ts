@@ -99,6 +99,19 @@ await describeSge('SgeBackend on the dev cluster', () => {
     expect(futures[5]!.stdoutPath).toBe(path.join(dirs[0]!, `job5-${futures[5]!.id!.f58}.txt`));
   }, 120_000);
 
+  it('cancels running jobs together: SIGTERM reaches each (CANCELED, -15), then one qdel for all', async () => {
+    const { ex, backend } = executor();
+    const dir = logDir();
+    const futures = Array.from({ length: 5 }, (_, i) => ex.submit(Jobspec.fromCommand(['sh', '-c', 'touch "$1"; exec sleep 300', 'sh', path.join(dir, `s${i}`)], { environment: ENV })));
+    const deadline = Date.now() + 60_000;
+    while (!futures.every((f) => f.running()) && Date.now() < deadline) await sleep(100);
+    for (const f of futures) expect(f.cancel('enough')).toBe(true);
+    const results = await Promise.all(futures);
+    expect(results.map((r) => [r.result, r.returncode])).toEqual(Array(5).fill(['CANCELED', -15]));
+    await ex.shutdown();
+    expect(backend.commandCounts.qdel).toBe(1);
+  }, 120_000);
+
   it('passes argv and environment byte-exact (quotes, $, backticks, newlines, unicode, #$ lines)', async () => {
     const { ex } = executor();
     const dir = logDir();

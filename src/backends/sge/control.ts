@@ -20,9 +20,8 @@ import { jobNumber, type SgeJob } from './job.js';
 export class QdelBatch {
   readonly #ctx: SgeContext;
   #now: string[] = [];
-  #later: { at: number; ids: string[] } | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #wake: (() => void) | undefined;
+  /** Delayed deletions, each with its due time and a way to send it early. */
+  readonly #later = new Set<{ at: number; ids: string[]; wake: () => void }>();
 
   constructor(ctx: SgeContext) {
     this.#ctx = ctx;
@@ -34,22 +33,27 @@ export class QdelBatch {
     if (this.#now.length === 1) queueMicrotask(() => this.#flushNow());
   }
 
-  /** Deletes `nativeId` `ms` from now, with the others due about then (one shared timer). */
+  /**
+   * Deletes `nativeId` `ms` from now, with the others due within a second of it (one timer and
+   * one qdel per such batch).
+   */
   addLater(nativeId: string, ms: number): void {
-    if (this.#later) {
-      this.#later.ids.push(nativeId);
-      return;
+    const at = Date.now() + ms;
+    for (const batch of this.#later) {
+      if (Math.abs(batch.at - at) < 1000) {
+        batch.ids.push(nativeId);
+        return;
+      }
     }
-    const batch = { at: Date.now() + ms, ids: [nativeId] };
-    this.#later = batch;
+    let wake!: () => void;
+    const due = new Promise<void>((resolve) => (wake = resolve));
+    const batch = { at, ids: [nativeId], wake };
+    this.#later.add(batch);
+    const timer = setTimeout(wake, ms);
     this.#ctx.work.track(
-      new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        this.#timer = setTimeout(resolve, ms);
-      }).then(() => {
-        clearTimeout(this.#timer);
-        this.#later = undefined;
-        this.#wake = undefined;
+      due.then(() => {
+        clearTimeout(timer);
+        this.#later.delete(batch);
         return this.#qdel(batch.ids);
       }),
     );
@@ -57,7 +61,7 @@ export class QdelBatch {
 
   /** Sends the delayed deletions now (the backend closes). */
   flushLater(): void {
-    this.#wake?.();
+    for (const batch of this.#later) batch.wake();
   }
 
   #flushNow(): void {
