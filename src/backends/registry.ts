@@ -7,12 +7,14 @@ import type { BackendPlugin, CommonBackendOptions } from '../core/plugin.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { localPlugin } from './local/plugin.js';
 import type { LocalBackendOptions } from './local/local-backend.js';
+import { sgePlugin, type SgePluginOptions } from './sge/plugin.js';
 import { slurmPlugin, type SlurmPluginOptions } from './slurm/plugin.js';
 
 /** Each built-in backend's own options, by name. */
 export interface BackendOptionsMap {
   local: LocalBackendOptions;
   slurm: SlurmPluginOptions;
+  sge: SgePluginOptions;
 }
 
 /** Names of the built-in backends. */
@@ -22,6 +24,7 @@ export type BackendName = keyof BackendOptionsMap;
 export const BACKEND_PLUGINS: { readonly [K in BackendName]: BackendPlugin<BackendOptionsMap[K]> } = {
   local: localPlugin,
   slurm: slurmPlugin,
+  sge: sgePlugin,
 };
 
 /** Every backend name, the default first. */

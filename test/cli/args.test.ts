@@ -62,7 +62,7 @@ describe('parseArgs', () => {
     [['submit', '--name', 'x', '--'], /needs a command/],
     [['show'], /takes exactly one job id, got 0/],
     [['show', 'a', 'b'], /takes exactly one job id, got 2/],
-    [['list', '--backend', 'pbs'], /--backend must be local or slurm, got "pbs"/],
+    [['list', '--backend', 'pbs'], /--backend must be local or slurm( or \w+)*, got "pbs"/],
     [['--db', '', 'list'], /--db needs a file path/],
     [['--', 'list'], /"--" before any command/],
   ])('%j is a usage error', (argv, message) => {

@@ -53,7 +53,7 @@ describe('usage errors', () => {
     [['submit', '--env', '=x', 'true'], /^--env needs KEY=VALUE/],
     [['submit', '--cwd', 'no/such/dir', 'true'], /^--cwd \S+no\/such\/dir: no such directory$/],
     [['submit', '--name', '', 'true'], /^--name must not be empty$/],
-    [['--backend', 'pbs', 'list'], /^--backend must be local or slurm, got "pbs"$/],
+    [['--backend', 'pbs', 'list'], /^--backend must be local or slurm( or \w+)*, got "pbs"$/],
     [['show'], /^"jobf show" takes exactly one job id, got 0/],
     [['list', '--state', 'sleeping'], /^unknown state "SLEEPING"/],
     [['list', '--result', 'meh'], /^unknown result "MEH"/],

@@ -31,6 +31,10 @@ function slurmReachable(): boolean {
   return spawnSync('sinfo', ['-h'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
+function sgeReachable(): boolean {
+  return spawnSync('qstat', ['-f'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
 /** Runs a built example from examples/readme (where ./sim is); returns its stdout. */
 function run(file: string): string {
   const built = file.endsWith('.mjs') ? path.join(ROOT, file) : path.join(ROOT, 'dist', file.replace(/\.ts$/, '.js'));
@@ -59,6 +63,11 @@ describe('README examples', () => {
     if (file.endsWith('slurm.ts') && !slurmReachable()) {
       if (process.env['CI']) throw new Error('no Slurm reachable under CI (scripts/test-all.sh starts it)');
       console.warn('WARNING: no Slurm reachable: skipping the README\'s Slurm example');
+      return;
+    }
+    if (file.endsWith('sge.ts') && !sgeReachable()) {
+      if (process.env['CI']) throw new Error('no Grid Engine reachable under CI (scripts/test-all.sh starts it)');
+      console.warn('WARNING: no Grid Engine reachable: skipping the README\'s Grid Engine example');
       return;
     }
     const out = run(file);

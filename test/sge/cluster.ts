@@ -5,8 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseQacct, parseQsubTerse, type AccountingRecord } from '../../src/backends/sge/parse.js';
+import { engineLock } from './cell-lock.js';
+
+/**
+ * The dev cell's cross-file lock: files that run jobs share it (`describeSge` does), the test that
+ * restarts qmaster takes it exclusively (`sgeCellLock.exclusive(...)`).
+ */
+export const sgeCellLock = engineLock('sge');
 
 const run = promisify(execFile);
 let cached: Promise<boolean> | undefined;
@@ -20,10 +27,22 @@ export function sgeAvailable(): Promise<boolean> {
   return cached;
 }
 
-/** `describe` when Grid Engine is reachable; otherwise one loud skip line (a failure under CI). */
+/**
+ * `describe` when Grid Engine is reachable; otherwise one loud skip line (a failure under CI).
+ * Waits first while another test file holds the cell exclusively (qmaster may be restarting),
+ * and shares the cell for the whole describe.
+ */
 export async function describeSge(name: string, body: () => void): Promise<void> {
+  await sgeCellLock.settled();
   if (await sgeAvailable()) {
-    describe(name, body);
+    describe(name, () => {
+      let release: (() => void) | undefined;
+      beforeAll(async () => {
+        release = await sgeCellLock.share();
+      }, 320_000);
+      afterAll(() => release?.());
+      body();
+    });
     return;
   }
   if (process.env.CI) {

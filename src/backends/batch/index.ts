@@ -11,7 +11,7 @@ export { shQuote, shTemplate, isShellName, expandPathTemplate } from './quote.js
 export { SchedulerVariables } from './scheduler-variables.js';
 export { reaperSource, type ReaperProfile } from './reaper.js';
 export { defineSchedulerProfile, type SchedulerProfile, type SchedulerProfileInput } from './scheduler-profile.js';
-export { renderJobScript, SCRIPT_MARKER, type JobScriptInput, type JobScriptOptions, type TaskLauncher, type BatchScriptFile } from './job-script.js';
+export { renderJobScript, printfFormat, SCRIPT_MARKER, type JobScriptInput, type JobScriptOptions, type TaskLauncher, type BatchScriptFile } from './job-script.js';
 export { parseOwnScript, type OwnScriptJob } from './script-parse-back.js';
 export { trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, defaultOutputTemplates } from './job-files.js';
 export { parseStatusFile, readStatusFile, commandStarted, clearRunFiles, type StatusFile } from './status-file.js';

@@ -213,7 +213,7 @@ export function renderJobScript(input: JobScriptInput, profile: SchedulerProfile
  * A bash `printf` format that prints the file's bytes exactly: `%` and `\` doubled, control
  * characters (except newline and tab) and, for binary data, bytes >= 0x80 as `\ooo` escapes.
  */
-function printfFormat(file: BatchScriptFile): string {
+export function printfFormat(file: BatchScriptFile): string {
   if (file.encoding === 'base64') {
     const bytes = Buffer.from(file.data, 'base64');
     let out = '';

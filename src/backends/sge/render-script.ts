@@ -12,7 +12,8 @@
  *    `Eqw` for ever, and its paths cannot hold `:` (`host:path`), `,` (lists), `$` (it expands
  *    `$HOME`, `$JOB_ID`, ...) nor quotes (directive quotes are dropped). Failing here instead ends
  *    the job normally, with the reason in its status file;
- * 3. runs the command under the Perl reaper (the Slurm one, {@link SGE_REAPER_SOURCE} keeps Grid
+ * 3. records its host and process group in `<logDir>/<f58>.status.pid` (for signals), then
+ *    runs the command under the Perl reaper (the Slurm one, {@link SGE_REAPER_SOURCE} keeps Grid
  *    Engine's variables instead of Slurm's), which gives the command exactly Grid Engine's job
  *    variables ({@link isSgeJobVariable}) plus the job's environment, creates
  *    `<logDir>/<f58>.status.started` and writes the wait status to `<logDir>/<f58>.status`;
@@ -26,7 +27,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../../util/errors.js';
-import { defineSchedulerProfile, shQuote, shTemplate, trimSlash, type JobScriptInput } from '../batch/index.js';
+import { defineSchedulerProfile, printfFormat, SCRIPT_MARKER, shQuote, shTemplate, trimSlash, type JobScriptInput } from '../batch/index.js';
 
 export { startedPath, statusPath } from '../batch/index.js';
 
@@ -38,7 +39,7 @@ export { startedPath, statusPath } from '../batch/index.js';
  * a stale `JOB_ID` or `PE_HOSTFILE` would misdirect `mpirun`) except `SGE_TASK_ID`; `logDir` is
  * also the job's `-wd` (it must exist) and must not hold `"`, `'`, `$`, `:`, `,` or control characters.
  */
-export interface SgeScriptInput extends Pick<JobScriptInput, 'ids' | 'command' | 'environment' | 'name' | 'logDir' | 'cwd' | 'stdout' | 'stderr' | 'stdin'> {
+export interface SgeScriptInput extends Pick<JobScriptInput, 'ids' | 'command' | 'environment' | 'name' | 'logDir' | 'cwd' | 'stdout' | 'stderr' | 'stdin' | 'files'> {
   /** Slots (cores) for the job; more than one asks for `-pe <parallelEnvironment> <slots>`. */
   readonly slots: number;
   /** Parallel environment for `slots > 1`: `smp` (one host, the default) or `mpi` (any hosts). */
@@ -55,6 +56,12 @@ export interface SgeScriptInput extends Pick<JobScriptInput, 'ids' | 'command' |
   readonly dependencies: readonly string[];
   /** Arrays: at most this many tasks at once (`-tc`). */
   readonly arrayThrottle?: number;
+  /**
+   * Arrays of jobs from different specs of the same shape: each job's own command, environment,
+   * name, cwd, paths and files (one per id; the input's own fields then only give the `-N` name).
+   * Absent: every job runs the input's fields.
+   */
+  readonly tasks?: readonly SgeTaskFields[];
 }
 
 /** The output of {@link renderSgeScript}. */
@@ -94,6 +101,8 @@ export const SGE_REAPER_SOURCE = defineSchedulerProfile({
 const SET_BY_BACKEND = new Set(['JOBFUTURES_JOB_ID', 'JOBFUTURES_JOB_SIZE', 'JOBFUTURES_TASK_RANK']);
 /** Signals bash must survive while the reaper waits (the reaper ignores them too). */
 const TRAPPED = 'HUP INT QUIT USR1 USR2 ALRM TERM';
+/** The job's `{{tmpdir}}` folder in the script. */
+const TMP = '"$__jf_tmp"';
 /** Longest job name Grid Engine accepts. */
 const MAX_NAME = 512;
 
@@ -181,11 +190,57 @@ function directives(input: SgeScriptInput): string[] {
   return L;
 }
 
+/** The fields of one job of an array whose jobs come from different specs (see {@link SgeScriptInput.tasks}). */
+export type SgeTaskFields = Pick<JobScriptInput, 'command' | 'environment' | 'name' | 'cwd' | 'stdout' | 'stderr' | 'stdin' | 'files'>;
+
+/** The job's environment as quoted `K=v` words (Grid Engine's own names and ours left out). */
+function envWords(environment: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(environment)) {
+    if ((!isSgeJobVariable(k) || k === 'SGE_TASK_ID') && !SET_BY_BACKEND.has(k)) out.push(sgeQuote(`${k}=${v}`));
+  }
+  return out;
+}
+
+/**
+ * What one job needs before its command runs: its stdin/stdout/stderr, its files, its cwd, the
+ * rest of its environment (`__jf_env+=`) and its argv (`__jf_argv`).
+ */
+function jobSetup(t: SgeTaskFields, env: readonly string[], indent: string): string[] {
+  const L: string[] = [];
+  const vars = { id: '"$__jf_id"', name: sgeQuote(t.name) };
+  const path = (x: string) => oneLine(shTemplate(x, vars));
+  const err = t.stderr === t.stdout ? '&1' : path(t.stderr);
+  const inn = t.stdin === undefined ? '/dev/null' : path(t.stdin);
+  L.push(`exec <${inn} >${path(t.stdout)} 2>${err} || __jf_fail "cannot open the job's stdin, stdout or stderr"`);
+  const files = t.files === undefined ? [] : Object.entries(t.files);
+  if (files.length > 0) {
+    L.push('__jf_tmp="$__jf_log/$__jf_id.d"');
+    L.push(`mkdir -p -- ${TMP} || __jf_fail "cannot create $__jf_tmp"`);
+    for (const [fname, file] of files) {
+      const dest = `${TMP}/${sgeQuote(fname)}`;
+      const mode = (file.mode ?? 0o600).toString(8);
+      L.push(`printf -- ${sgeQuote(printfFormat(file))} >${dest} && chmod ${mode} ${dest} || __jf_fail "cannot write $__jf_tmp/"${sgeQuote(fname)}`);
+    }
+  }
+  L.push(`cd -- ${sgeQuote(t.cwd)} 2>/dev/null || __jf_fail ${sgeQuote(`cwd ${t.cwd}: no such directory`)}`);
+  if (env.length > 0) {
+    L.push('__jf_env+=(');
+    for (const w of env) L.push(`  ${w}`);
+    L.push(')');
+  }
+  // As the local backend: {{tmpdir}} is substituted when the spec has files.
+  L.push(`__jf_argv=(${t.command.map((a) => (files.length > 0 ? oneLine(shTemplate(a, { tmpdir: TMP })) : sgeQuote(a))).join(' ')})`);
+  return L.map((l) => indent + l);
+}
+
 function body(input: SgeScriptInput): string[] {
   const { ids } = input;
   const array = ids.length > 1;
+  const tasks = input.tasks;
+  if (tasks !== undefined && tasks.length !== ids.length) throw new RangeError(`renderSgeScript: ${tasks.length} tasks for ${ids.length} ids`);
   const L: string[] = [];
-  L.push(`# Job script generated by jobfutures for ${array ? `an array of ${ids.length} jobs, ${ids[0]} .. ${ids[ids.length - 1]}` : `job ${ids[0]}`}. Do not edit.`);
+  L.push(`${SCRIPT_MARKER} (Grid Engine) for ${array ? `an array of ${ids.length} jobs, ${ids[0]} .. ${ids[ids.length - 1]}` : `job ${ids[0]}`}. Do not edit.`);
   L.push(`__jf_log=${sgeQuote(trimSlash(input.logDir))}`);
   if (!array) {
     L.push(`__jf_id=${sgeQuote(ids[0]!)}`);
@@ -201,32 +256,41 @@ function body(input: SgeScriptInput): string[] {
   L.push(`__jf_fail() { printf '%s\\nexec %s\\n' 32512 "$1" >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"; printf 'jobfutures: cannot start %s\\n' "$1" >&2; exit 127; }`);
   // A rerun (qmod -rj, a failed host) starts over: drop the previous run's status.
   L.push('[ "${RESTARTED-0}" != 0 ] && rm -f -- "$__jf_status" "$__jf_status".started 2>/dev/null');
-  const vars = { id: '"$__jf_id"', name: sgeQuote(input.name) };
-  const path = (t: string) => oneLine(shTemplate(t, vars));
-  const err = input.stderr === input.stdout ? '&1' : path(input.stderr);
-  const inn = input.stdin === undefined ? '/dev/null' : path(input.stdin);
-  L.push(`exec <${inn} >${path(input.stdout)} 2>${err} || __jf_fail "cannot open the job's stdin, stdout or stderr"`);
-  L.push(`cd -- ${sgeQuote(input.cwd)} 2>/dev/null || __jf_fail ${sgeQuote(`cwd ${input.cwd}: no such directory`)}`);
+  if (tasks === undefined) {
+    L.push('__jf_env=()');
+    L.push(...jobSetup(input, envWords(input.environment), ''));
+  } else {
+    // Jobs of different specs: what their environments share once, the rest per task.
+    const words = tasks.map((t) => envWords(t.environment));
+    const common = words[0]!.filter((w) => words.every((ws) => ws.includes(w)));
+    const shared = new Set(common);
+    L.push('__jf_env=(');
+    for (const w of common) L.push(`  ${w}`);
+    L.push(')');
+    L.push('case ${SGE_TASK_ID-} in');
+    tasks.forEach((t, i) => {
+      L.push(`${i + 1})`);
+      L.push(...jobSetup(t, words[i]!.filter((w) => !shared.has(w)), '  '));
+      L.push('  ;;');
+    });
+    L.push('esac');
+  }
+  L.push('__jf_env+=(JOBFUTURES_JOB_ID="$__jf_id" JOBFUTURES_JOB_SIZE=1 JOBFUTURES_TASK_RANK=0)');
+  // Host and process group of the job, for kill(): Grid Engine has no command to signal a job.
+  L.push(`printf '%s %s\\n' "\${HOSTNAME-}" "$$" >"$__jf_status.pid" 2>/dev/null`);
   L.push('hash perl 2>/dev/null && __jf_perl=${BASH_CMDS[perl]}');
   L.push(`__jf_reaper=${sgeQuote(SGE_REAPER_SOURCE)}`);
-  L.push('__jf_env=(');
-  for (const [k, v] of Object.entries(input.environment)) {
-    if ((!isSgeJobVariable(k) || k === 'SGE_TASK_ID') && !SET_BY_BACKEND.has(k)) L.push(`  ${sgeQuote(`${k}=${v}`)}`);
-  }
-  L.push('  JOBFUTURES_JOB_ID="$__jf_id" JOBFUTURES_JOB_SIZE=1 JOBFUTURES_TASK_RANK=0');
-  L.push(')');
-  const argv = input.command.map(sgeQuote).join(' ');
   const keep = `SGE_*|${SGE_JOB_VARIABLES.join('|')}`;
   L.push(`trap : ${TRAPPED}`);
   L.push('if [ -n "${__jf_perl-}" ]; then');
-  L.push(`  "$__jf_perl" -e "$__jf_reaper" -- "$__jf_status" '' \${#__jf_env[@]} "\${__jf_env[@]}" ${argv}`);
+  L.push(`  "$__jf_perl" -e "$__jf_reaper" -- "$__jf_status" '' \${#__jf_env[@]} "\${__jf_env[@]}" "\${__jf_argv[@]}"`);
   L.push('  __jf_rc=$?');
   L.push('else');
   // Without Perl: clear the environment in bash, run the command through env(1), record $? << 8
   // (a death by signal N then reads as exit code 128 + N).
   L.push(`  for __jf_v in $(compgen -e); do case $__jf_v in ${keep}) ;; *) unset -v "$__jf_v" 2>/dev/null ;; esac; done`);
   L.push('  : >"$__jf_status.started"');
-  L.push(`  PATH=$__jf_path env -u _ "\${__jf_env[@]}" ${argv}`);
+  L.push(`  PATH=$__jf_path env -u _ "\${__jf_env[@]}" "\${__jf_argv[@]}"`);
   L.push('  __jf_rc=$?');
   L.push(`  printf '%s\\n' $(( (__jf_rc & 255) << 8 )) >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"`);
   L.push('fi');

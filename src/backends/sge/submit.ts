@@ -1,0 +1,215 @@
+/**
+ * {@link SgeSubmitter}: the Grid Engine backend's submissions. Jobs of one `submit` call that
+ * have no dependencies and share a shape (held or not, slots, time limit, queue) go out as one
+ * `qsub -t 1-N` array (split at `maxArraySize`, at 1000 when their specs differ), each task
+ * running its own spec; others one by one, their `afterany` dependencies as
+ * `-hold_jid` on the dependencies' job numbers (waiting for their qsub if needed). `afterok` is
+ * held by the engine (the job is handed over once its dependencies completed). qsub calls run
+ * `submitConcurrency` at a time and are retried while qmaster cannot be reached.
+ *
+ * @module
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { JobHandle } from '../../core/backend.js';
+import { SchedulerCommandError } from '../batch/commands.js';
+import { scriptPath } from '../batch/job-files.js';
+import { Outcome } from '../batch/outcomes.js';
+import { retry, retryFor } from '../batch/retry.js';
+import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
+import { SubmitSlots } from '../batch/submit-slots.js';
+import { errorText, firstLine, lastLine } from '../batch/text.js';
+import { sgeQmasterUnreachable } from './commands.js';
+import { SGE_SCRIPT_SUFFIX, type SgeContext } from './context.js';
+import { applyHold, type QdelBatch } from './control.js';
+import { jobNumber, newSubmittedJob, Phase, settleSubmitted, type SgeJob } from './job.js';
+import { parseQsubTerse } from './parse.js';
+import { durationToHardRuntime, renderSgeScript, type SgeScriptInput, type SgeTaskFields } from './render-script.js';
+
+type Env = Lazy<Record<string, string>>;
+
+/** Grid Engine's default `max_aj_tasks`. */
+export const DEFAULT_MAX_ARRAY_SIZE = 75_000;
+/** Most tasks of an array of jobs from different specs (every task's bash reads the whole script). */
+export const MAX_MIXED_ARRAY = 1000;
+
+/** Path of the generated script of a submission (named after its first job): `<logDir>/<f58>.sge`. */
+export function sgeScriptPath(logDir: string, f58: string): string {
+  return scriptPath(logDir, f58, SGE_SCRIPT_SUFFIX);
+}
+
+/** Submits jobs with qsub in the background and reports the outcome through the host. */
+export class SgeSubmitter {
+  readonly #ctx: SgeContext;
+  readonly #qdel: QdelBatch;
+  readonly #slots: SubmitSlots;
+  #logDirReady: Promise<unknown> | undefined;
+
+  constructor(ctx: SgeContext, qdel: QdelBatch) {
+    this.#ctx = ctx;
+    this.#qdel = qdel;
+    this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? 4);
+  }
+
+  /**
+   * Groups `jobs` into arrays and single jobs and starts their qsub calls (tracked, not awaited).
+   * Jobs without dependencies that share a shape (hold, slots, time limit, queue) go out as one
+   * array, each task with its own spec (one spec object: a compact script).
+   */
+  submit(jobs: readonly JobHandle[]): void {
+    const ctx = this.#ctx;
+    const host = ctx.host;
+    const groups = new Map<string, SgeJob[]>();
+    const singles: SgeJob[] = [];
+    for (const handle of jobs) {
+      const spec = host.spec(handle) as BatchSpecView;
+      const urgency = host.urgency(handle);
+      const job = newSubmittedJob(handle, host.jobid(handle).f58, urgency);
+      ctx.jobs.set(handle, job);
+      if (host.dependencies(handle, 'afterany').length > 0) {
+        singles.push(job);
+        continue;
+      }
+      const key = this.#shapeKey(spec, urgency);
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push(job);
+    }
+    const env = new Lazy(() => processEnvironment());
+    const starts: (() => Promise<void>)[] = [];
+    const max = this.#ctx.opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
+    for (const list of groups.values()) {
+      if (list.length === 1) {
+        singles.push(list[0]!);
+        continue;
+      }
+      const first = host.spec(list[0]!.handle);
+      const chunk = list.every((j) => host.spec(j.handle) === first) ? max : Math.min(max, MAX_MIXED_ARRAY);
+      for (let i = 0; i < list.length; i += chunk) starts.push(() => this.#qsub(list.slice(i, i + chunk), env, []));
+    }
+    for (const job of singles) starts.push(() => this.#submitOne(job, env));
+    for (const start of starts) ctx.work.track(start());
+  }
+
+  /** What must be the same for jobs to share one array: hold, slots, time limit, queue. */
+  #shapeKey(spec: BatchSpecView, urgency: number): string {
+    const queue = spec.queue ?? this.#ctx.opts.queue ?? '';
+    return `${urgency === 0 ? 'h' : ''}|${spec.numTasks * spec.coresPerTask}|${durationToHardRuntime(spec.duration) ?? ''}|${queue}`;
+  }
+
+  /** Lets queued submissions through at once (they see the backend closed and give up). */
+  close(): void {
+    this.#slots.close();
+    for (const j of this.#ctx.jobs.values()) if (j.phase === Phase.SUBMITTING) settleSubmitted(j, undefined);
+  }
+
+  async #submitOne(job: SgeJob, env: Env): Promise<void> {
+    const ctx = this.#ctx;
+    const host = ctx.host;
+    const holdJids = new Set<string>();
+    // `afterok` dependencies are the engine's: it hands the job over once they completed.
+    for (const d of host.dependencies(job.handle, 'afterany')) {
+      // An ended dependency (or one that never reached Grid Engine, and so ends here) is met.
+      if (ctx.outcomes.get(d) !== Outcome.UNKNOWN) continue;
+      const id = await (ctx.jobs.get(d)?.submitted ?? Promise.resolve(host.nativeId(d)));
+      // -hold_jid names whole jobs: a dependency on one array task waits for the whole array.
+      if (id !== undefined && ctx.outcomes.get(d) === Outcome.UNKNOWN) holdJids.add(jobNumber(id));
+    }
+    await this.#qsub([job], env, [...holdJids]);
+  }
+
+  /** Renders, writes and submits one job or one array; reports the outcome to the host. */
+  async #qsub(jobs: SgeJob[], env: Env, holdJids: string[]): Promise<void> {
+    const ctx = this.#ctx;
+    const host = ctx.host;
+    await this.#slots.acquire();
+    try {
+      if (ctx.closed) return this.#giveUp(jobs, undefined, '');
+      if (jobs.every((j) => j.cancelRequested)) return this.#giveUp(jobs, undefined, '');
+      const first = jobs[0]!;
+      const hold = first.wantHeld;
+      let file: string;
+      try {
+        const rendered = renderSgeScript(this.#scriptInput(jobs, env, hold, holdJids));
+        await (this.#logDirReady ??= mkdir(ctx.logDir, { recursive: true }));
+        file = sgeScriptPath(ctx.logDir, first.f58);
+        await writeFile(file, rendered.script, { mode: 0o700 });
+      } catch (error) {
+        return this.#giveUp(jobs, 'exec', `cannot prepare the job script: ${errorText(error)}`);
+      }
+      let out: string;
+      try {
+        const retryable = retryFor(ctx.opts.submitRetryMs ?? 60_000, sgeQmasterUnreachable, () => ctx.closed);
+        out = (await retry(() => ctx.commands.run('qsub', ['-terse', file]), retryable)).stdout;
+      } catch (error) {
+        const text = error instanceof SchedulerCommandError ? lastLine(error.stderr) || error.message : errorText(error);
+        return this.#giveUp(jobs, 'exec', `qsub failed: ${text}`);
+      }
+      const parsed = parseQsubTerse(out);
+      if (parsed === undefined) return this.#giveUp(jobs, 'exec', `qsub printed no job id: ${firstLine(out)}`);
+      const now = Date.now();
+      jobs.forEach((j, i) => {
+        j.nativeId = jobs.length > 1 ? `${parsed.jobId}.${i + 1}` : parsed.jobId;
+        j.knownAt = now;
+        j.phase = Phase.QUEUED;
+        j.held = hold;
+        ctx.accounting.watch(j.nativeId);
+        host.setNativeId(j.handle, j.nativeId);
+        settleSubmitted(j, j.nativeId);
+      });
+      // What changed while qsub ran: cancels, urgency.
+      for (const j of jobs) {
+        if (j.cancelRequested) this.#qdel.add(j.nativeId!);
+        else if (j.wantHeld !== j.held) ctx.work.serial(j, () => applyHold(ctx, j));
+      }
+    } finally {
+      this.#slots.release();
+    }
+  }
+
+  /**
+   * What the jobs' script is rendered from: the first job's spec, resolved; for jobs of several
+   * specs, each job's own fields too.
+   */
+  #scriptInput(jobs: SgeJob[], env: Env, hold: boolean, holdJids: string[]): SgeScriptInput {
+    const ctx = this.#ctx;
+    const specs = jobs.map((j) => ctx.host.spec(j.handle) as BatchSpecView);
+    const spec = specs[0]!;
+    const queue = spec.queue ?? ctx.opts.queue;
+    const fields = (s: BatchSpecView): SgeTaskFields => ({
+      command: s.command,
+      environment: s.environment ?? env.get(),
+      name: jobName(s),
+      cwd: jobCwd(s),
+      ...pathTemplates(s, ctx.logDir),
+      ...(s.files !== undefined && { files: s.files }),
+    });
+    return {
+      ids: jobs.map((j) => j.f58),
+      ...fields(spec),
+      ...(specs.some((s) => s !== spec) && { tasks: specs.map(fields) }),
+      logDir: ctx.logDir,
+      slots: spec.numTasks * spec.coresPerTask,
+      parallelEnvironment: ctx.opts.smpParallelEnvironment ?? 'smp',
+      duration: spec.duration,
+      ...(queue !== undefined && { queue }),
+      ...(ctx.opts.project !== undefined && { project: ctx.opts.project }),
+      hold,
+      dependencies: holdJids,
+      ...(ctx.opts.arrayThrottle !== undefined && { arrayThrottle: ctx.opts.arrayThrottle }),
+    };
+  }
+
+  /** The jobs never reach Grid Engine: raise `type` (unless canceled already), then abandon them. */
+  #giveUp(jobs: SgeJob[], type: string | undefined, note: string): void {
+    const ctx = this.#ctx;
+    const host = ctx.host;
+    for (const j of jobs) {
+      if (j.phase === Phase.DONE) continue;
+      ctx.done(j);
+      settleSubmitted(j, undefined);
+      if (ctx.closed) continue;
+      if (type !== undefined && !j.cancelRequested) host.exception(j.handle, type, 0, note);
+      host.abandoned(j.handle);
+    }
+  }
+}
