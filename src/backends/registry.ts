@@ -8,11 +8,13 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { localPlugin } from './local/plugin.js';
 import type { LocalBackendOptions } from './local/local-backend.js';
 import { slurmPlugin, type SlurmPluginOptions } from './slurm/plugin.js';
+import { fluxPlugin, type FluxPluginOptions } from './flux/plugin.js';
 
 /** Each built-in backend's own options, by name. */
 export interface BackendOptionsMap {
   local: LocalBackendOptions;
   slurm: SlurmPluginOptions;
+  flux: FluxPluginOptions;
 }
 
 /** Names of the built-in backends. */
@@ -22,6 +24,7 @@ export type BackendName = keyof BackendOptionsMap;
 export const BACKEND_PLUGINS: { readonly [K in BackendName]: BackendPlugin<BackendOptionsMap[K]> } = {
   local: localPlugin,
   slurm: slurmPlugin,
+  flux: fluxPlugin,
 };
 
 /** Every backend name, the default first. */
