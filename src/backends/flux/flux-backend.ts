@@ -22,9 +22,9 @@ import {
   FluxRpcError,
   killJob,
   raiseException,
-  readEventlog,
   setUrgency,
   submitJob,
+  watchEventlog,
   watchJournal,
   type FluxConnection,
   type JournalEntry,
@@ -79,6 +79,8 @@ export class FluxBackend implements Backend {
   readonly #session: FluxSession;
   readonly #jobs = new Map<JobHandle, FluxJob>();
   readonly #byId = new Map<bigint, JobHandle>();
+  /** Further jobs following the same Flux job (attached more than once). */
+  readonly #alsoById = new Map<bigint, JobHandle[]>();
   /** Jobs not yet known by their Flux id, by the executor id they carry. */
   readonly #byTag = new Map<string, JobHandle>();
   /** Jobs ready to be sent when the connection is up. */
@@ -355,7 +357,8 @@ export class FluxBackend implements Backend {
     rec.id = fluxId(nativeId);
     rec.phase = Phase.IN_FLUX;
     this.#jobs.set(job, rec);
-    this.#byId.set(rec.id, job);
+    if (this.#byId.has(rec.id)) this.#alsoById.set(rec.id, [...(this.#alsoById.get(rec.id) ?? []), job]);
+    else this.#byId.set(rec.id, job);
     this.#catchUp.add(job);
     this.#referenced();
     const conn = this.#session.connection;
@@ -363,24 +366,27 @@ export class FluxBackend implements Backend {
     else this.#session.start();
   }
 
-  /** Reads the job's whole eventlog and applies it, then what the journal brought meanwhile. */
+  /**
+   * Brings a job the journal's backlog did not show up to date: follows its eventlog with
+   * `job-info.eventlog-watch`, past entries first, until its `clean` (journal entries for it are
+   * ignored meanwhile). Used only for jobs attached while connected, taken over, or that ended
+   * while the connection was down; the watch of an inactive job ends at once.
+   */
   #readPast(conn: FluxConnection, job: JobHandle, rec: FluxJob): void {
-    rec.buffer ??= [];
-    const epoch = this.#epoch;
-    readEventlog(conn, rec.id!).then(
-      (entries) => {
-        if (this.#jobs.get(job) !== rec) return;
+    if (rec.watching) return;
+    rec.watching = true;
+    const stream = watchEventlog(conn, rec.id!, (e) => {
+      if (this.#jobs.get(job) === rec) this.#apply(job, rec, e);
+    });
+    stream.done.then(
+      () => {
+        rec.watching = false;
         this.#catchUp.delete(job);
-        rec.epoch = epoch;
-        const buffered = rec.buffer ?? [];
-        rec.buffer = undefined;
-        for (const e of [...entries, ...buffered]) if (this.#apply(job, rec, e)) return;
       },
       (error: unknown) => {
-        if (this.#jobs.get(job) !== rec) return;
-        if (error instanceof FluxConnectionError) return; // read again after reconnecting
+        rec.watching = false;
+        if (this.#jobs.get(job) !== rec || error instanceof FluxConnectionError) return; // again after reconnecting
         this.#catchUp.delete(job);
-        rec.buffer = undefined;
         this.#forget(job);
         const why = error instanceof FluxRpcError && error.errnum === Errno.ENOENT ? 'Flux does not know it (the instance was restarted without its state?)' : (error as Error).message;
         this.#host.exception(job, 'lost', 0, `flux job ${fluxNativeId(rec.id!)}: ${why}`);
@@ -410,11 +416,19 @@ export class FluxBackend implements Backend {
       }
     }
     if (job === undefined || !rec) return;
-    if (backlog) rec.epoch = this.#epoch;
-    if (rec.buffer) {
-      rec.buffer.push(...entry.events);
-      return;
+    this.#deliver(job, rec, entry, backlog);
+    const also = this.#alsoById.get(entry.id);
+    if (also) {
+      for (const j of also) {
+        const r = this.#jobs.get(j);
+        if (r) this.#deliver(j, r, entry, backlog);
+      }
     }
+  }
+
+  #deliver(job: JobHandle, rec: FluxJob, entry: JournalEntry, backlog: boolean): void {
+    if (backlog) rec.epoch = this.#epoch;
+    if (rec.watching) return; // its eventlog watch delivers everything
     for (const e of entry.events) if (this.#apply(job, rec, e)) return;
   }
 
@@ -470,7 +484,8 @@ export class FluxBackend implements Backend {
       for (const [job, rec] of this.#jobs) {
         if (rec.phase !== Phase.IN_FLUX) continue;
         // Jobs that ended while the connection was down are not in the backlog: read their eventlogs.
-        if (rec.epoch !== epoch || this.#catchUp.has(job)) this.#readPast(conn, job, rec);
+        if (rec.epoch === epoch) this.#catchUp.delete(job); // the backlog carried its whole eventlog
+        else this.#readPast(conn, job, rec);
         if (rec.pendingCancel) this.#passCancel(job, rec);
         if (rec.pendingUrgency !== undefined) this.#passUrgency(rec);
       }
@@ -488,7 +503,19 @@ export class FluxBackend implements Backend {
     this.#jobs.delete(job);
     this.#waitingDeps.delete(job);
     this.#catchUp.delete(job);
-    if (rec?.id !== undefined) this.#byId.delete(rec.id);
+    if (rec?.id !== undefined) {
+      const also = this.#alsoById.get(rec.id);
+      if (this.#byId.get(rec.id) === job) {
+        if (also?.length) {
+          this.#byId.set(rec.id, also.shift()!);
+          if (also.length === 0) this.#alsoById.delete(rec.id);
+        } else this.#byId.delete(rec.id);
+      } else if (also) {
+        const rest = also.filter((j) => j !== job);
+        if (rest.length > 0) this.#alsoById.set(rec.id, rest);
+        else this.#alsoById.delete(rec.id);
+      }
+    }
     if (rec && rec.phase !== Phase.IN_FLUX) this.#byTag.delete(this.#host.jobid(job).f58);
     this.#referenced();
   }

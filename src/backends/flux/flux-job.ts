@@ -40,8 +40,8 @@ export class FluxJob {
   finish: { status: number; t: number } | undefined;
   release: number | undefined;
   free: number | undefined;
-  /** Entries received while the job's past eventlog is being read (adopt, recover, reconnect). */
-  buffer: EventlogEntry[] | undefined;
+  /** Its eventlog is being followed with an eventlog watch (adopt, take-over, missed while disconnected). */
+  watching = false;
   /** Types of fatal exceptions the engine raised and this backend passed to Flux: their echo is skipped once. */
   readonly echoes: string[] = [];
   /** A cancel to pass on once the job has a Flux id (or the connection is back). */
