@@ -86,7 +86,8 @@ export class FluxSession {
     const conn = this.#conn;
     this.#conn = undefined;
     this.#live = false;
-    if (conn) await conn.close();
+    // (referenced while closing: an unreferenced socket would let the process exit mid-close)
+    if (conn) await conn.ref().close();
   }
 
   async #connect(): Promise<void> {
