@@ -31,6 +31,12 @@ function slurmReachable(): boolean {
   return spawnSync('sinfo', ['-h'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
+function fluxReachable(): boolean {
+  const uriFile = '/run/jobfutures-flux/uri';
+  const uri = process.env.FLUX_URI ?? (existsSync(uriFile) ? readFileSync(uriFile, 'utf8').trim() : '');
+  return uri.startsWith('local://') && existsSync(uri.slice('local://'.length));
+}
+
 /** Runs a built example from examples/readme (where ./sim is); returns its stdout. */
 function run(file: string): string {
   const built = file.endsWith('.mjs') ? path.join(ROOT, file) : path.join(ROOT, 'dist', file.replace(/\.ts$/, '.js'));
@@ -59,6 +65,11 @@ describe('README examples', () => {
     if (file.endsWith('slurm.ts') && !slurmReachable()) {
       if (process.env['CI']) throw new Error('no Slurm reachable under CI (scripts/test-all.sh starts it)');
       console.warn('WARNING: no Slurm reachable: skipping the README\'s Slurm example');
+      return;
+    }
+    if (file.endsWith('flux.ts') && !fluxReachable()) {
+      if (process.env['CI']) throw new Error('no Flux instance reachable under CI (scripts/test-all.sh starts it)');
+      console.warn('WARNING: no Flux instance reachable: skipping the README\'s Flux example');
       return;
     }
     const out = run(file);

@@ -5,15 +5,17 @@
  * @module
  */
 import { mkdirSync } from 'node:fs';
-import { constants as osConstants, homedir } from 'node:os';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../core/backend.js';
 import type { DependencyKind } from '../../core/types.js';
-import { JobID } from '../../ids/index.js';
 import type { Jobspec } from '../../jobspec/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { checkBatchSpec, Lazy, processEnvironment } from '../batch/spec.js';
 import { FluxJob, Phase } from './flux-job.js';
+import { defaultFluxLogDir, type ConnectionErrorListener, type FluxBackendOptions } from './options.js';
+import { scanTags } from './tag-scan.js';
+import { FluxJobIndex, fluxId, fluxNativeId } from './job-index.js';
 import { FluxSession } from './session.js';
 import { fluxSubmission, jobPaths, taggedId } from './submission.js';
 import {
@@ -25,28 +27,9 @@ import {
   setUrgency,
   submitJob,
   watchEventlog,
-  watchJournal,
   type FluxConnection,
   type JournalEntry,
 } from './wire/index.js';
-
-/** Options of {@link FluxBackend}. */
-export interface FluxBackendOptions {
-  /** The instance's URI (`local://PATH`). Default: `FLUX_URI` of this process. */
-  uri?: string;
-  /** Folder for default outputs (`<f58>.out`, `<f58>.err`). Default `~/.jobfutures/flux`. */
-  logDir?: string;
-  /** Reconnection backoff bounds in ms after the connection is lost. Defaults: `min` 100, `max` 5000. */
-  reconnect?: { min?: number; max?: number };
-}
-
-/** A failed attempt to reach the broker, as {@link FluxBackend.onConnectionError} reports it. */
-export type ConnectionErrorListener = (error: Error, attempt: number) => void;
-
-/** The default folder of default outputs. */
-export function defaultFluxLogDir(): string {
-  return path.join(homedir(), '.jobfutures', 'flux');
-}
 
 /**
  * A {@link Backend} that submits jobs to a Flux instance and follows all of them on one stream.
@@ -77,12 +60,7 @@ export class FluxBackend implements Backend {
 
   #host!: BackendHost;
   readonly #session: FluxSession;
-  readonly #jobs = new Map<JobHandle, FluxJob>();
-  readonly #byId = new Map<bigint, JobHandle>();
-  /** Further jobs following the same Flux job (attached more than once). */
-  readonly #alsoById = new Map<bigint, JobHandle[]>();
-  /** Jobs not yet known by their Flux id, by the executor id they carry. */
-  readonly #byTag = new Map<string, JobHandle>();
+  readonly #jobs = new FluxJobIndex();
   /** Jobs ready to be sent when the connection is up. */
   #outbox: JobHandle[] = [];
   #flushQueued = false;
@@ -146,7 +124,7 @@ export class FluxBackend implements Backend {
 
   submit(jobs: readonly JobHandle[]): void {
     for (const job of jobs) {
-      this.#jobs.set(job, new FluxJob());
+      this.#jobs.add(job, new FluxJob());
       this.#ready(job);
     }
     this.#referenced();
@@ -198,8 +176,8 @@ export class FluxBackend implements Backend {
     // Its owner died before Flux's answer was recorded: Flux may have it (found by its tag) or not.
     const rec = new FluxJob();
     rec.phase = Phase.UNKNOWN;
-    this.#jobs.set(job, rec);
-    this.#byTag.set(this.#host.jobid(job).f58, job);
+    this.#jobs.add(job, rec);
+    this.#jobs.tag(job, this.#host.jobid(job).f58);
     this.#referenced();
     const conn = this.#session.connection;
     if (conn) this.#scanTags(conn);
@@ -272,7 +250,7 @@ export class FluxBackend implements Backend {
       const f58 = this.#host.jobid(job).f58;
       const body = fluxSubmission(this.#host.spec(job), f58, this.logDir, deps, env);
       rec.phase = Phase.SENDING;
-      this.#byTag.set(f58, job);
+      this.#jobs.tag(job, f58);
       submitJob(conn, body, { urgency: this.#host.urgency(job) }).then(
         (id) => {
           if (this.#jobs.get(job) === rec && rec.id === undefined) this.#claim(job, rec, id);
@@ -317,10 +295,7 @@ export class FluxBackend implements Backend {
 
   /** The job is in Flux under `id`. */
   #claim(job: JobHandle, rec: FluxJob, id: bigint): void {
-    rec.id = id;
-    rec.phase = Phase.IN_FLUX;
-    this.#byId.set(id, job);
-    this.#byTag.delete(this.#host.jobid(job).f58);
+    this.#jobs.named(job, rec, id, this.#host.jobid(job).f58);
     this.#host.setNativeId(job, fluxNativeId(id));
     if (rec.pendingCancel) this.#passCancel(job, rec);
     if (rec.pendingUrgency !== undefined) this.#passUrgency(rec);
@@ -356,9 +331,7 @@ export class FluxBackend implements Backend {
     const rec = new FluxJob();
     rec.id = fluxId(nativeId);
     rec.phase = Phase.IN_FLUX;
-    this.#jobs.set(job, rec);
-    if (this.#byId.has(rec.id)) this.#alsoById.set(rec.id, [...(this.#alsoById.get(rec.id) ?? []), job]);
-    else this.#byId.set(rec.id, job);
+    this.#jobs.add(job, rec);
     this.#catchUp.add(job);
     this.#referenced();
     const conn = this.#session.connection;
@@ -402,27 +375,17 @@ export class FluxBackend implements Backend {
   }
 
   #entry(entry: JournalEntry, backlog: boolean): void {
-    let job = this.#byId.get(entry.id);
-    let rec = job === undefined ? undefined : this.#jobs.get(job);
-    if (job === undefined && entry.jobspec) {
+    let followers = this.#jobs.byId(entry.id);
+    if (followers.length === 0 && entry.jobspec) {
       // A submission whose answer has not come (or was lost): its submit event names it.
-      const tag = taggedId(entry.jobspec);
-      const tagged = tag === undefined ? undefined : this.#byTag.get(tag);
-      const r = tagged === undefined ? undefined : this.#jobs.get(tagged);
-      if (r && r.id === undefined && tagged !== undefined) {
-        this.#claim(tagged, r, entry.id);
-        job = tagged;
-        rec = r;
-      }
+      const tagged = this.#jobs.byTag(taggedId(entry.jobspec));
+      if (tagged === undefined) return;
+      this.#claim(tagged, this.#jobs.get(tagged)!, entry.id);
+      followers = [tagged];
     }
-    if (job === undefined || !rec) return;
-    this.#deliver(job, rec, entry, backlog);
-    const also = this.#alsoById.get(entry.id);
-    if (also) {
-      for (const j of also) {
-        const r = this.#jobs.get(j);
-        if (r) this.#deliver(j, r, entry, backlog);
-      }
+    for (const job of followers) {
+      const rec = this.#jobs.get(job);
+      if (rec) this.#deliver(job, rec, entry, backlog);
     }
   }
 
@@ -439,32 +402,26 @@ export class FluxBackend implements Backend {
   #scanTags(conn: FluxConnection): void {
     if (this.#scanning) return;
     this.#scanning = true;
-    const stream = watchJournal(
+    scanTags(
       conn,
-      { full: true, allow: { submit: 1 } },
-      (e) => {
-        const tag = taggedId(e.jobspec);
-        const job = tag === undefined ? undefined : this.#byTag.get(tag);
+      (tag, id) => {
+        const job = this.#jobs.byTag(tag);
         const rec = job === undefined ? undefined : this.#jobs.get(job);
         if (job === undefined || !rec || rec.phase !== Phase.UNKNOWN) return;
-        this.#claim(job, rec, e.id);
+        this.#claim(job, rec, id);
         this.#catchUp.add(job);
         this.#readPast(conn, job, rec);
       },
-      () => {
-        stream.cancel();
+      (complete) => {
         this.#scanning = false;
-        for (const [job, rec] of this.#jobs) {
+        if (!complete) return; // the connection was lost: scanned again after reconnecting
+        for (const [job, rec] of this.#jobs.entries()) {
           if (rec.phase !== Phase.UNKNOWN) continue;
-          this.#byTag.delete(this.#host.jobid(job).f58);
           rec.phase = Phase.READY;
           this.#ready(job);
         }
       },
     );
-    stream.done.catch(() => {
-      this.#scanning = false; // the connection was lost: scanned again after reconnecting
-    });
   }
 
   // ------------------------------------------------------------ connection
@@ -473,7 +430,7 @@ export class FluxBackend implements Backend {
     connected: (_conn: FluxConnection, reconnect: boolean): boolean => {
       this.#epoch++;
       if (reconnect) {
-        for (const rec of this.#jobs.values()) if (rec.phase === Phase.SENDING) rec.phase = Phase.UNKNOWN;
+        for (const [, rec] of this.#jobs.entries()) if (rec.phase === Phase.SENDING) rec.phase = Phase.UNKNOWN;
       }
       return false;
     },
@@ -481,7 +438,7 @@ export class FluxBackend implements Backend {
     backlogEnd: (conn: FluxConnection): void => {
       this.#lastConnectionError = undefined;
       const epoch = this.#epoch;
-      for (const [job, rec] of this.#jobs) {
+      for (const [job, rec] of this.#jobs.entries()) {
         if (rec.phase !== Phase.IN_FLUX) continue;
         // Jobs that ended while the connection was down are not in the backlog: read their eventlogs.
         if (rec.epoch === epoch) this.#catchUp.delete(job); // the backlog carried its whole eventlog
@@ -489,7 +446,7 @@ export class FluxBackend implements Backend {
         if (rec.pendingCancel) this.#passCancel(job, rec);
         if (rec.pendingUrgency !== undefined) this.#passUrgency(rec);
       }
-      if ([...this.#jobs.values()].some((r) => r.phase === Phase.UNKNOWN)) this.#scanTags(conn);
+      if (this.#jobs.some(Phase.UNKNOWN)) this.#scanTags(conn);
       this.#flush();
     },
     connectionError: (error: Error, attempt: number): void => {
@@ -499,24 +456,9 @@ export class FluxBackend implements Backend {
   };
 
   #forget(job: JobHandle): void {
-    const rec = this.#jobs.get(job);
-    this.#jobs.delete(job);
+    this.#jobs.remove(job, this.#host.jobid(job).f58);
     this.#waitingDeps.delete(job);
     this.#catchUp.delete(job);
-    if (rec?.id !== undefined) {
-      const also = this.#alsoById.get(rec.id);
-      if (this.#byId.get(rec.id) === job) {
-        if (also?.length) {
-          this.#byId.set(rec.id, also.shift()!);
-          if (also.length === 0) this.#alsoById.delete(rec.id);
-        } else this.#byId.delete(rec.id);
-      } else if (also) {
-        const rest = also.filter((j) => j !== job);
-        if (rest.length > 0) this.#alsoById.set(rec.id, rest);
-        else this.#alsoById.delete(rec.id);
-      }
-    }
-    if (rec && rec.phase !== Phase.IN_FLUX) this.#byTag.delete(this.#host.jobid(job).f58);
     this.#referenced();
   }
 
@@ -525,14 +467,4 @@ export class FluxBackend implements Backend {
     this.#session.setReferenced(this.#jobs.size > 0);
     if (this.#jobs.size > 0) this.#session.start();
   }
-}
-
-/** Flux's id from a native id in any RFC 19 form (`ƒ…` F58, decimal, hex, ...). */
-export function fluxId(nativeId: string): bigint {
-  return BigInt(JobID.parse(nativeId).dec);
-}
-
-/** The native id recorded for a Flux job: its F58 form, as Flux prints it. */
-export function fluxNativeId(id: bigint): string {
-  return JobID.parse(id.toString()).f58;
 }

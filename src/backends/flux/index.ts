@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
-export { FluxBackend, defaultFluxLogDir, fluxId, fluxNativeId, type FluxBackendOptions, type ConnectionErrorListener } from './flux-backend.js';
+export { FluxBackend } from './flux-backend.js';
+export { defaultFluxLogDir, type FluxBackendOptions, type ConnectionErrorListener } from './options.js';
+export { fluxId, fluxNativeId } from './job-index.js';
 export { fluxPlugin, type FluxPluginOptions } from './plugin.js';
 export { fluxSubmission, jobPaths, taggedId, USER_TAG_KEY } from './submission.js';

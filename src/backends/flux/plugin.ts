@@ -4,7 +4,9 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { BackendPlugin } from '../../core/plugin.js';
-import { FluxBackend, fluxId, type FluxBackendOptions } from './flux-backend.js';
+import { FluxBackend } from './flux-backend.js';
+import type { FluxBackendOptions } from './options.js';
+import { fluxId } from './job-index.js';
 import { FluxConnection, killJob } from './wire/index.js';
 
 /** Flux's options as the executor takes them. */
