@@ -122,6 +122,22 @@ describeFlux('the Flux backend on the real instance', (inst) => {
     expect(exc.context).toEqual({ type: 'timeout', severity: 0, note: fluxExc.context.note });
   }, 60_000);
 
+  it('passes a non-fatal exception raised in Flux on with its severity, note and timestamp', async () => {
+    const dir = tempDir();
+    const ex = make();
+    const fut = ex.submit(Jobspec.fromCommand(gated(path.join(dir, 'go')), { environment: env }));
+    await waitFor(() => fut.running(), 60_000, 'the job to run');
+    fluxCmd(inst, ['job', 'raise', '--severity=3', '--type=checkpoint', '--message=just saying', JobID.parse(fut.nativeId!).dec]);
+    await waitFor(() => ex.reactor.eventsOf(fut.id!).some((e) => e.name === 'exception'), 30_000, 'the exception');
+    expect(fut.running()).toBe(true);
+    writeFileSync(path.join(dir, 'go'), '');
+    const r = await fut;
+    expect([r.result, r.exception]).toEqual(['COMPLETED', undefined]);
+    const exc = (await collect(fut)).find((e) => e.name === 'exception')!;
+    const fluxExc = fluxEventlog(inst, fut.nativeId!).find((e) => e.name === 'exception')!;
+    expect(exc).toEqual({ name: 'exception', timestamp: fluxExc.timestamp, context: { type: 'checkpoint', severity: 3, note: 'just saying' } });
+  }, 60_000);
+
   it('runs 1,000 jobs over one connection without starting a child process', async () => {
     const ex = make();
     const backend = ex.reactor.backend as FluxBackend;
