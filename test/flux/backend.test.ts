@@ -138,6 +138,18 @@ describeFlux('the Flux backend on the real instance', (inst) => {
     expect(exc).toEqual({ name: 'exception', timestamp: fluxExc.timestamp, context: { type: 'checkpoint', severity: 3, note: 'just saying' } });
   }, 60_000);
 
+  it("kill at a job's `start` event reaches its tasks (sent once the shell has launched them)", async () => {
+    const ex = make();
+    const futures = Array.from({ length: 5 }, () => ex.submit(Jobspec.fromCommand(['sleep', '300'], { environment: env })));
+    const sent: boolean[] = [];
+    ex.on('event', (id, ev) => {
+      if (ev.name === 'start') sent.push(ex.kill(id, 'SIGUSR1'));
+    });
+    const results = await Promise.all(futures);
+    expect(sent).toEqual(Array(5).fill(true));
+    expect(results.map((r) => [r.result, r.returncode])).toEqual(Array(5).fill(['FAILED', 128 + 10]));
+  }, 60_000);
+
   it('runs 1,000 jobs over one connection without starting a child process', async () => {
     const ex = make();
     const backend = ex.reactor.backend as FluxBackend;

@@ -20,6 +20,7 @@ import { FluxSession } from './session.js';
 import { fluxSubmission, jobPaths, taggedId } from './submission.js';
 import {
   Errno,
+  EventWatchFlag,
   FluxConnectionError,
   FluxRpcError,
   killJob,
@@ -148,7 +149,27 @@ export class FluxBackend implements Backend {
     const conn = this.#session.connection;
     if (!rec?.running || rec.id === undefined || !conn) return false;
     const signum = osConstants.signals[signal];
-    killJob(conn, rec.id, signum).catch(() => {});
+    const id = rec.id;
+    if (rec.tasksLaunched) {
+      killJob(conn, id, signum).catch(() => {});
+      return true;
+    }
+    // Flux's `start` comes before the job shell launches the tasks, and a signal sent before that
+    // is lost: wait for the shell's `shell.start` (its exec eventlog, past entries first), then send.
+    let sent = false;
+    const watch = watchEventlog(
+      conn,
+      id,
+      (e) => {
+        if (sent || e.name !== 'shell.start') return;
+        sent = true;
+        rec.tasksLaunched = true;
+        killJob(conn, id, signum).catch(() => {});
+        watch.cancel();
+      },
+      'guest.exec.eventlog',
+      EventWatchFlag.WAITCREATE,
+    );
     return true;
   }
 

@@ -37,6 +37,8 @@ export class FluxJob {
   /** Flux's id. */
   id: bigint | undefined;
   started = false;
+  /** The job shell has launched the tasks (`shell.start` seen): a signal reaches them. */
+  tasksLaunched = false;
   finish: { status: number; t: number } | undefined;
   release: number | undefined;
   free: number | undefined;
