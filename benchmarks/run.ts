@@ -13,11 +13,12 @@ import { benchSpawn } from './spawn.js';
 import { benchLatency } from './latency.js';
 import { benchSlurm } from './slurm.js';
 import { benchSge } from './sge.js';
+import { benchFlux } from './flux.js';
 import { printTable } from './lib/table.js';
 import { writeResult } from './lib/results.js';
 import { machineInfo } from './lib/machine.js';
 
-const all = ['jobspec', 'ids', 'overhead', 'spawn', 'latency', 'slurm', 'sge'] as const;
+const all = ['jobspec', 'ids', 'overhead', 'spawn', 'latency', 'slurm', 'sge', 'flux'] as const;
 const wanted = process.env.BENCH ? process.env.BENCH.split(',').map((s) => s.trim()) : [...all];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const machine = machineInfo();
@@ -51,6 +52,9 @@ for (const name of wanted) {
       break;
     case 'sge':
       await benchSge();
+      break;
+    case 'flux':
+      await benchFlux();
       break;
     default:
       throw new Error(`unknown benchmark ${name}; known: ${all.join(', ')}`);

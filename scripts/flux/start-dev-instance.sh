@@ -15,6 +15,9 @@
 #   FLUX_PREFIX      install prefix of the build, default /opt/jobfutures-flux
 #   JOBF_FLUX_STATE  state directory (pid, uri, env, logs, rundir), default /run/jobfutures-flux
 #   JOBF_FLUX_TIMEOUT seconds to wait for the instance to be ready, default 30
+#   JOBF_FLUX_CORES  cores the instance advertises (resource.noverify), default 8: as the Slurm dev
+#                    cluster advertises 16 CPUs, so that tests can run several jobs (and 3-task
+#                    jobs) at once on a 2-core machine; 0 = the machine's real cores
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +26,7 @@ TARBALL="${FLUX_TARBALL:-$repo/../shared/vendor/flux-core-0.88.0.tar.gz}"
 PREFIX="${FLUX_PREFIX:-/opt/jobfutures-flux}"
 STATE="${JOBF_FLUX_STATE:-/run/jobfutures-flux}"
 TIMEOUT="${JOBF_FLUX_TIMEOUT:-30}"
+CORES="${JOBF_FLUX_CORES:-8}"
 RUNDIR="$STATE/rundir"
 URI="local://$RUNDIR/local-0"
 PIDF="$STATE/broker.pid"
@@ -106,7 +110,14 @@ else
   mkdir -p "$RUNDIR"
   # The broker lives as long as its initial program: `sleep inf`. setsid: its own session, so the end of
   # the caller's terminal or CI step does not signal it.
-  setsid "$FLUX" start -Srundir="$RUNDIR" -Slog-filename="$STATE/broker.log" sleep inf \
+  confargs=()
+  if [[ "$CORES" != 0 ]]; then
+    mkdir -p "$STATE/conf.d"
+    printf '[resource]\nnoverify = true\n\n[[resource.config]]\nhosts = "%s"\ncores = "0-%d"\n' \
+      "$(hostname)" "$((CORES - 1))" >"$STATE/conf.d/resource.toml"
+    confargs=(-c "$STATE/conf.d")
+  fi
+  setsid "$FLUX" start "${confargs[@]}" -Srundir="$RUNDIR" -Slog-filename="$STATE/broker.log" sleep inf \
     </dev/null >"$STATE/start.out" 2>&1 9>&- &
   echo $! >"$PIDF"
   say "started broker pid $(cat "$PIDF")"

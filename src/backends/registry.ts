@@ -9,12 +9,14 @@ import { localPlugin } from './local/plugin.js';
 import type { LocalBackendOptions } from './local/local-backend.js';
 import { sgePlugin, type SgePluginOptions } from './sge/plugin.js';
 import { slurmPlugin, type SlurmPluginOptions } from './slurm/plugin.js';
+import { fluxPlugin, type FluxPluginOptions } from './flux/plugin.js';
 
 /** Each built-in backend's own options, by name. */
 export interface BackendOptionsMap {
   local: LocalBackendOptions;
   slurm: SlurmPluginOptions;
   sge: SgePluginOptions;
+  flux: FluxPluginOptions;
 }
 
 /** Names of the built-in backends. */
@@ -25,6 +27,7 @@ export const BACKEND_PLUGINS: { readonly [K in BackendName]: BackendPlugin<Backe
   local: localPlugin,
   slurm: slurmPlugin,
   sge: sgePlugin,
+  flux: fluxPlugin,
 };
 
 /** Every backend name, the default first. */

@@ -1,12 +1,26 @@
 import type { JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
-import type { DependencyKind } from './types.js';
+import type { DependencyKind, JobException } from './types.js';
 
 /**
  * A job as the engine and its backend refer to it: a small integer, dense and never reused within
  * one engine. Using numbers instead of objects keeps the hot path free of per-job allocations.
  */
 export type JobHandle = number;
+
+/**
+ * When the events after `finish` (or after a fatal exception of a job that never ran) happened,
+ * for a backend whose engine reports each of them with its own time (Flux's eventlog). Each one
+ * missing takes the time of the call.
+ */
+export interface EndTimes {
+  /** `release`. */
+  readonly release?: number;
+  /** `free`. */
+  readonly free?: number;
+  /** `clean` (the job becomes inactive). */
+  readonly clean?: number;
+}
 
 /**
  * What the engine offers a backend: read access to the jobs it was handed, and the calls through
@@ -32,6 +46,12 @@ export interface BackendHost {
   nativeId(job: JobHandle): string | undefined;
   /** Records the backend's own id of a job (a pid, a Slurm job id). */
   setNativeId(job: JobHandle, nativeId: string): void;
+  /**
+   * The first fatal exception raised on the job so far (e.g. the `cancel` or `dependency` the
+   * engine raised before calling {@link Backend.cancel}), so that a backend can pass it on as it is.
+   * (Optional for hosts other than the engine, e.g. test doubles.)
+   */
+  fatalException?(job: JobHandle): JobException | undefined;
 
   /** Resources were granted (`alloc`). Optional: {@link started} implies it. */
   alloc(job: JobHandle, context?: Record<string, unknown>, t?: number): void;
@@ -40,16 +60,20 @@ export interface BackendHost {
   /**
    * The job's processes ended with this wait status (the largest of its tasks). Emits `finish`,
    * then `release`, `free` and `clean`; fills in `alloc` and `start` if they were never reported,
-   * so that observers always see the whole chain.
+   * so that observers always see the whole chain. `ends` gives `release`, `free` and `clean`
+   * their own times when the backend knows them (else they take `t`).
    */
-  finished(job: JobHandle, waitstatus: number, t?: number): void;
+  finished(job: JobHandle, waitstatus: number, t?: number, ends?: EndTimes): void;
   /**
    * Raises an exception on the job. A fatal one (severity 0) moves it towards CLEANUP: the backend
    * then ends its processes and reports {@link finished}, or {@link abandoned} if it never ran.
    */
   exception(job: JobHandle, type: string, severity: number, note: string, t?: number): void;
-  /** The job left the backend without running (after a fatal exception): emits `release`/`free` if allocated, then `clean`. */
-  abandoned(job: JobHandle, t?: number): void;
+  /**
+   * The job left the backend without running (after a fatal exception): emits `release`/`free` if
+   * allocated, then `clean`, at `t` or at their own times in `ends`.
+   */
+  abandoned(job: JobHandle, t?: number, ends?: EndTimes): void;
   /** The job went back to the queue (Slurm PREEMPTED, REQUEUED): back to SCHED, not final. */
   requeued(job: JobHandle, t?: number): void;
 }
@@ -72,6 +96,12 @@ export interface BackendCapabilities {
   readonly nativeDependencies: readonly DependencyKind[];
   /** The backend supports {@link Backend.adopt}: following a job submitted elsewhere by its native id. */
   readonly adopt: boolean;
+  /**
+   * The backend's engine raises the `dependency` exception itself, at its own time, on a job it
+   * was handed whose native dependency can never be satisfied (Flux); the engine then leaves such a
+   * job to the backend instead of raising its own. Default false (Slurm leaves such jobs pending).
+   */
+  readonly raisesDependencyExceptions?: boolean;
 }
 
 /** Poll interval bounds for polling backends, in milliseconds. */

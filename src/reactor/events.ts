@@ -44,8 +44,9 @@ export function contextFacts(table: JobTable, h: number, urgency: number): Conte
 /**
  * Rebuilds a job's eventlog from its compact record: the standard events from the table's
  * timestamps (they are emitted in a fixed order), then the extras put back at their positions.
+ * `ends` holds `release`/`free` times a backend reported on their own (else the finish's, or the clean's).
  */
-export function rebuildEvents(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined, initialUrgency: number): JobEvent[] {
+export function rebuildEvents(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined, initialUrgency: number, ends?: { readonly release?: number; readonly free?: number }): JobEvent[] {
   const base = h * T_COUNT;
   const t = table.times;
   const flags = table.flags[h]!;
@@ -69,8 +70,8 @@ export function rebuildEvents(table: JobTable, h: number, extras: readonly Extra
   if (flags & F.FINISH) push('finish', t[base + T.FINISH]!);
   if (flags & F.ALLOC && (flags & F.FINISH || tClean !== 0)) {
     const tRelease = flags & F.FINISH ? t[base + T.FINISH]! : tClean;
-    push('release', tRelease);
-    push('free', tRelease);
+    push('release', ends?.release ?? tRelease);
+    push('free', ends?.free ?? tRelease);
   }
   if (tClean !== 0) push('clean', tClean);
   if (extras) {

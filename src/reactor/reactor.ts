@@ -1,7 +1,7 @@
 import { FluidGenerator, type JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
-import type { Backend, BackendHost, JobHandle } from '../core/backend.js';
-import type { DependencyKind, JobEvent, JobResult, JobState } from '../core/types.js';
+import type { Backend, BackendHost, EndTimes, JobHandle } from '../core/backend.js';
+import type { DependencyKind, JobEvent, JobException, JobResult, JobState } from '../core/types.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { F, type JobRef, JobTable, R, S, T, T_COUNT } from './job-table.js';
 import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, contextFacts, fatalException, rebuildEvents, resultOf, resultRecord } from './events.js';
@@ -89,6 +89,8 @@ export class Reactor implements BackendHost {
   // sparse per-job data
   private readonly extras = new Map<JobRef, ExtraEvent[]>();
   private readonly initialUrgency = new Map<JobRef, number>();
+  /** `release`/`free` times a backend reported on their own (Flux), for the few jobs that have them. */
+  private readonly endTimes = new Map<JobRef, EndTimes>();
   private readonly eventCount: number[] = [];
 
   private readonly pollErrorListeners: PollErrorListener[] = [];
@@ -348,6 +350,8 @@ export class Reactor implements BackendHost {
   }
 
   private dependencyFailed(job: JobRef, dep: JobRef): void {
+    // A backend that resolves the dependency itself and raises its own exception (Flux) ends the job.
+    if (this.backend.capabilities.raisesDependencyExceptions && this.table.flags[job]! & F.HANDED) return;
     const result = RESULT_NAMES[this.table.result[dep]!] ?? 'FAILED';
     // raise() takes the job back from the backend if it already has it
     this.raise(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
@@ -477,7 +481,7 @@ export class Reactor implements BackendHost {
   /** The job's events so far, rebuilt from its compact record. */
   eventsOf(job: JobID | JobRef): JobEvent[] {
     const h = this.ref(job);
-    return rebuildEvents(this.table, h, this.extras.get(h), this.initialUrgency.get(h) ?? this.table.urgency[h]!);
+    return rebuildEvents(this.table, h, this.extras.get(h), this.initialUrgency.get(h) ?? this.table.urgency[h]!, this.endTimes.get(h));
   }
 
   /** Resolves to the job's result once it is inactive. */
@@ -604,6 +608,11 @@ export class Reactor implements BackendHost {
   }
 
   /** @internal */
+  fatalException(job: JobHandle): JobException | undefined {
+    return this.table.flags[job]! & F.EXTRAS ? fatalException(this.extras.get(job)) : undefined;
+  }
+
+  /** @internal */
   alloc(job: JobHandle, _context?: Record<string, unknown>, t = now()): void {
     const flags = this.table.flags[job]!;
     if (flags & F.ALLOC || this.table.state[job]! >= S.INACTIVE) return;
@@ -623,7 +632,7 @@ export class Reactor implements BackendHost {
   }
 
   /** @internal */
-  finished(job: JobHandle, waitstatus: number, t = now()): void {
+  finished(job: JobHandle, waitstatus: number, t = now(), ends?: EndTimes): void {
     const table = this.table;
     const flags = table.flags[job]!;
     if (flags & F.FINISH || table.state[job]! >= S.INACTIVE) return;
@@ -633,9 +642,10 @@ export class Reactor implements BackendHost {
     table.status[job] = waitstatus;
     table.state[job] = S.CLEANUP;
     this.setTime(job, T.FINISH, t, E.FINISH);
-    this.record(job, E.RELEASE, t, undefined);
-    this.record(job, E.FREE, t, undefined);
-    this.clean(job, t);
+    if (ends?.release !== undefined || ends?.free !== undefined) this.endTimes.set(job, ends);
+    this.record(job, E.RELEASE, ends?.release ?? t, undefined);
+    this.record(job, E.FREE, ends?.free ?? t, undefined);
+    this.clean(job, ends?.clean ?? t);
   }
 
   /** @internal */
@@ -650,15 +660,16 @@ export class Reactor implements BackendHost {
   }
 
   /** @internal */
-  abandoned(job: JobHandle, t = now()): void {
+  abandoned(job: JobHandle, t = now(), ends?: EndTimes): void {
     const table = this.table;
     if (table.state[job]! >= S.INACTIVE) return;
     table.state[job] = S.CLEANUP;
     if (table.flags[job]! & F.ALLOC) {
-      this.record(job, E.RELEASE, t, undefined);
-      this.record(job, E.FREE, t, undefined);
+      if (ends?.release !== undefined || ends?.free !== undefined) this.endTimes.set(job, ends);
+      this.record(job, E.RELEASE, ends?.release ?? t, undefined);
+      this.record(job, E.FREE, ends?.free ?? t, undefined);
     }
-    this.clean(job, t);
+    this.clean(job, ends?.clean ?? t);
   }
 
   /** @internal */

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { describe, it } from 'vitest';
 import { FluxConnection, localPathOf } from '../../src/backends/flux/wire/index.js';
 
 /** Where start-dev-instance.sh writes the URI (JOBF_FLUX_STATE overrides the directory). */
@@ -42,3 +43,25 @@ export function fluxCmd(inst: { uri: string; flux: string }, args: string[], inp
     input,
   });
 }
+
+const found = await findInstance();
+
+/** The dev instance found when this module loaded, or undefined. */
+export const fluxInstance = found;
+
+/**
+ * A `describe` that runs when a Flux instance is reachable (its URI is then in `FLUX_URI` for the
+ * body), skips with one loud line when none is, and fails under CI (`process.env.CI` set).
+ */
+export const describeFlux = (name: string, body: (inst: { uri: string; flux: string }) => void): void => {
+  if (found) {
+    process.env.FLUX_URI = found.uri;
+    describe(name, () => body(found));
+    return;
+  }
+  describe(name, () => {
+    it(process.env.CI ? 'needs a Flux instance' : 'skipped: no Flux instance', () => {
+      if (process.env.CI) throw new Error('no Flux instance reachable: run scripts/flux/start-dev-instance.sh');
+    });
+  });
+};

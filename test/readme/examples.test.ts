@@ -35,6 +35,12 @@ function sgeReachable(): boolean {
   return spawnSync('qstat', ['-f'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
+function fluxReachable(): boolean {
+  const uriFile = '/run/jobfutures-flux/uri';
+  const uri = process.env.FLUX_URI ?? (existsSync(uriFile) ? readFileSync(uriFile, 'utf8').trim() : '');
+  return uri.startsWith('local://') && existsSync(uri.slice('local://'.length));
+}
+
 /** Runs a built example from examples/readme (where ./sim is); returns its stdout. */
 function run(file: string): string {
   const built = file.endsWith('.mjs') ? path.join(ROOT, file) : path.join(ROOT, 'dist', file.replace(/\.ts$/, '.js'));
@@ -68,6 +74,11 @@ describe('README examples', () => {
     if (file.endsWith('sge.ts') && !sgeReachable()) {
       if (process.env['CI']) throw new Error('no Grid Engine reachable under CI (scripts/test-all.sh starts it)');
       console.warn('WARNING: no Grid Engine reachable: skipping the README\'s Grid Engine example');
+      return;
+    }
+    if (file.endsWith('flux.ts') && !fluxReachable()) {
+      if (process.env['CI']) throw new Error('no Flux instance reachable under CI (scripts/test-all.sh starts it)');
+      console.warn('WARNING: no Flux instance reachable: skipping the README\'s Flux example');
       return;
     }
     const out = run(file);

@@ -211,6 +211,22 @@ export class FluxConnection {
     return this;
   }
 
+  /** Keeps the process alive while this connection is open (`socket.ref()`, the default). */
+  ref(): this {
+    this.socket.ref();
+    return this;
+  }
+
+  /** Whether the connection is closed or failed. */
+  get isClosed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Ends the connection at once, as a lost connection would (for tests of reconnection). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   private allocTag(): number {
     for (;;) {
       const tag = this.nextTag;

@@ -1,0 +1,26 @@
+/**
+ * {@link FluxBackendOptions}: how a Flux backend is set up.
+ *
+ * @module
+ */
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/** Options of {@link FluxBackend}. */
+export interface FluxBackendOptions {
+  /** The instance's URI (`local://PATH`). Default: `FLUX_URI` of this process. */
+  uri?: string;
+  /** Folder for default outputs (`<f58>.out`, `<f58>.err`). Default `~/.jobfutures/flux`. */
+  logDir?: string;
+  /** Reconnection backoff bounds in ms after the connection is lost. Defaults: `min` 100, `max` 5000. */
+  reconnect?: { min?: number; max?: number };
+}
+
+/** A failed attempt to reach the broker, as `FluxBackend.onConnectionError` reports it. */
+export type ConnectionErrorListener = (error: Error, attempt: number) => void;
+
+/** The default folder of default outputs. */
+export function defaultFluxLogDir(): string {
+  return path.join(homedir(), '.jobfutures', 'flux');
+}
+
