@@ -21,6 +21,7 @@ export interface FutureWaitOptions {
 export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   private promise: Promise<JobResult> | undefined;
   private settle: ((result: JobResult) => void) | undefined;
+  private settleFailed: ((error: unknown) => void) | undefined;
   private doneCallback: ((future: JobFuture) => void) | ((future: JobFuture) => void)[] | undefined;
   private finalResult: JobResult | undefined;
 
@@ -201,9 +202,26 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return this.job < 0 || (this.reactor.isInactive(this.job) && this.reactor.resultNameOf(this.job) !== 'COMPLETED');
   }
 
+  /**
+   * @internal The result `await future` would give, when it is known now and would not reject:
+   * undefined while the job is active, when the submission was rejected, or when
+   * `rejectOnFailure` turns the result into a rejection. Fan-out helpers use it to skip a promise.
+   */
+  _fulfilledResult(): JobResult | undefined {
+    if (this.job < 0 || !this.reactor.isInactive(this.job)) return undefined;
+    const result = this.peek()!;
+    return this.rejectOnFailure && result.result !== 'COMPLETED' ? undefined : result;
+  }
+
   /** @internal JobWatcher */
   onJobInactive(): void {
-    if (this.settle) this.settle(this.peek()!);
+    if (this.settle) {
+      // one promise per awaited future: settled here with its outcome, no chained `then`
+      const result = this.peek()!;
+      if (this.rejectOnFailure && result.result !== 'COMPLETED') this.settleFailed!(new JobFailedError(result));
+      else this.settle(result);
+      this.settle = this.settleFailed = undefined;
+    }
     const cb = this.doneCallback;
     if (cb === undefined) return;
     this.doneCallback = undefined;
@@ -215,7 +233,12 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     if (this.promise) return this.promise;
     if (this.job < 0) this.promise = Promise.reject(this.submitError);
     else if (this.reactor.isInactive(this.job)) this.promise = this.outcome(this.peek()!);
-    else this.promise = new Promise<JobResult>((resolve) => (this.settle = resolve)).then((r) => this.outcome(r));
+    else {
+      this.promise = new Promise<JobResult>((resolve, reject) => {
+        this.settle = resolve;
+        this.settleFailed = reject;
+      });
+    }
     return this.promise;
   }
 
