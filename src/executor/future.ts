@@ -55,7 +55,10 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return this.job >= 0 ? this.reactor.stateOf(this.job) : 'INACTIVE';
   }
 
-  /** Where the job's stdout goes (undefined if the submission was rejected). */
+  /**
+   * Where the job's stdout goes (undefined if the submission was rejected). With the local
+   * backend's default output the file appears once the job writes to it (see `lazyOutput`).
+   */
   get stdoutPath(): string | undefined {
     return this.job >= 0 ? this.reactor.backend.outputPaths(this.job).stdout : undefined;
   }
@@ -66,7 +69,8 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   }
 
   /**
-   * Reads the job's stdout file (UTF-8).
+   * Reads the job's stdout file (UTF-8). Where the backend makes output files only once written
+   * (the local backend's default `<id>.out|.err`), a finished job that wrote nothing gives ''.
    *
    * @throws {@link OutputUnavailableError} when there is no such file: the job never started (its
    *   exception says why), or has not written it yet.
@@ -76,7 +80,8 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   }
 
   /**
-   * Reads the job's stderr file (UTF-8).
+   * Reads the job's stderr file (UTF-8). Where the backend makes output files only once written
+   * (the local backend's default `<id>.out|.err`), a finished job that wrote nothing gives ''.
    *
    * @throws {@link OutputUnavailableError} when there is no such file: the job never started (its
    *   exception says why), or has not written it yet.
@@ -94,8 +99,13 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
       const id = this.reactor.jobid(this.job).f58;
       const r = this.reactor.resultOf(this.job);
       const started = this.reactor.eventsOf(this.job).some((e) => e.name === 'start');
+      const whenWritten = this.reactor.backend.outputPaths(this.job).whenWritten === true;
+      // A file made only once written, absent after the job finished: the job wrote nothing there.
+      if (whenWritten && started && r !== undefined) return '';
       const why = started
-        ? `the job has not written ${file}`
+        ? whenWritten
+          ? `the job has not written to it yet (the file is made when first written)`
+          : `the job has not written ${file}`
         : r
           ? `the job never started (${r.result}${r.exception ? `, ${r.exception.type}: ${r.exception.note}` : ''})`
           : `the job has not started yet (${this.state})`;
