@@ -492,10 +492,36 @@ static int lazy_settle_if_written(const struct lazy_out *o) {
   return 1;
 }
 
+/* Unnamed files let go of, closed by the main thread outside mu: closing the last descriptor of one
+ * never linked frees its inode, a journaled change as dear as creating it, which must not hold up
+ * the spawns and exits waiting for mu. */
+static int *unclosed; /* under mu */
+static size_t nunclosed, unclosed_cap;
+
 static void lazy_drop(size_t i) { /* under mu */
-  close(lazies[i].fd);
+  if (nunclosed == unclosed_cap) {
+    unclosed_cap = unclosed_cap ? unclosed_cap * 2 : 64;
+    unclosed = xrealloc(unclosed, unclosed_cap * sizeof *unclosed);
+  }
+  unclosed[nunclosed++] = lazies[i].fd;
   free(lazies[i].path);
   lazies[i] = lazies[--nlazy];
+}
+
+/* Closes the unnamed files let go of (main thread, outside mu). */
+static void close_unclosed(void) {
+  static int *batch;
+  static size_t batch_cap;
+  pthread_mutex_lock(&mu);
+  size_t n = nunclosed;
+  if (n > batch_cap) {
+    batch_cap = unclosed_cap;
+    batch = xrealloc(batch, batch_cap * sizeof *batch);
+  }
+  if (n > 0) memcpy(batch, unclosed, n * sizeof *batch);
+  nunclosed = 0;
+  pthread_mutex_unlock(&mu);
+  for (size_t i = 0; i < n; i++) close(batch[i]);
 }
 
 /* Keeps an unnamed output file of process `pid` until it is written or the process is reaped (under mu). */
@@ -1503,6 +1529,7 @@ static void serve(void) {
   /* Signalled outside mu, so that a woken worker does not find it held. */
   for (int i = 0; i < nwake; i++) pthread_cond_signal(&wake[i]->cv);
   if (idle) flush_replies();
+  close_unclosed(); /* after the replies: the parent hears of exits first */
   if ((eof || broken) && keep_children) abandon_and_exit();
   if (eof || broken) shutdown_and_exit(0);
 }
