@@ -149,11 +149,13 @@ export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): P
 }
 
 /**
- * The two sets are split when first read, as they were when `wait` returned: waiting on hundreds
- * of thousands of jobs should not pay for sets nobody looks at.
+ * The two sets are made when first read, as they were when `wait` returned: waiting on hundreds
+ * of thousands of jobs should not pay for sets nobody looks at (when every future was done,
+ * `notDone` is an empty set and reading it builds nothing else).
  */
 class LazyWaitResult implements WaitResult {
-  private sets: { done: Set<JobFuture>; notDone: Set<JobFuture> } | undefined;
+  private doneSet: Set<JobFuture> | undefined;
+  private notDoneSet: Set<JobFuture> | undefined;
   /** Which futures were done when `wait` returned; undefined when all were. */
   private readonly snapshot: boolean[] | undefined;
 
@@ -165,22 +167,18 @@ class LazyWaitResult implements WaitResult {
   }
 
   get done(): Set<JobFuture> {
-    return this.split().done;
+    if (!this.doneSet) {
+      const snapshot = this.snapshot;
+      this.doneSet = snapshot === undefined ? new Set(this.all) : new Set(this.all.filter((_, i) => snapshot[i]));
+    }
+    return this.doneSet;
   }
 
   get notDone(): Set<JobFuture> {
-    return this.split().notDone;
-  }
-
-  private split() {
-    if (!this.sets) {
-      const done = new Set<JobFuture>();
-      const notDone = new Set<JobFuture>();
+    if (!this.notDoneSet) {
       const snapshot = this.snapshot;
-      if (snapshot === undefined) for (const f of this.all) done.add(f);
-      else this.all.forEach((f, i) => (snapshot[i] ? done : notDone).add(f));
-      this.sets = { done, notDone };
+      this.notDoneSet = snapshot === undefined ? new Set() : new Set(this.all.filter((_, i) => !snapshot[i]));
     }
-    return this.sets;
+    return this.notDoneSet;
   }
 }
