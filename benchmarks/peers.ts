@@ -59,7 +59,7 @@ export interface PeerOptions {
 }
 
 /** Stable ids of the peers, in the order they run. */
-export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'c-loop', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs'] as const;
+export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'c-loop', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs', 'executor-logs-eager'] as const;
 
 /** A peer id. */
 export type PeerId = (typeof PEER_IDS)[number];
@@ -337,6 +337,7 @@ const RUNNERS: Record<PeerId, (o: Resolved) => Promise<PeerResult>> = {
   reactor: (o) => runOurReactor({ ...o, output: 'devnull' }),
   executor: (o) => runOurExecutor({ ...o, output: 'devnull' }),
   'executor-logs': (o) => runOurExecutor({ ...o, output: 'files' }),
+  'executor-logs-eager': (o) => runOurExecutor({ ...o, output: 'files-eager' }),
 };
 
 /**

@@ -73,7 +73,7 @@ function median(values: readonly number[]): number {
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const maybeRound = (x: number | undefined): number | undefined => (x === undefined ? undefined : round2(x));
 
-const writesLogs = (r: PeerResult): boolean => r.name.endsWith('(log files)');
+const writesLogs = (r: PeerResult): boolean => r.name.includes('(log files');
 
 /**
  * r's speed relative to the peer whose name starts with `prefix`: the one that also writes log
