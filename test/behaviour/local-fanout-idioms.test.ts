@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobExecutor, JobFailedError, Jobspec, asCompleted, wait, type JobFuture, type JobID } from '../../src/index.js';
 
-const N = 20_000;
+const N = 5_000;
 const executors: JobExecutor[] = [];
 
 function make(rejectOnFailure = false): JobExecutor {
