@@ -43,7 +43,8 @@ export function asCompleted(futures: Iterable<JobFuture>, options: AsCompletedOp
       const timeout = options.timeout;
       timer = setTimeout(() => queue.end(new TimeoutError(`asCompleted (${pending.size} of the futures still pending)`, timeout)), timeout);
     }
-    for (const f of [...pending]) f._onDone(onDone);
+    // `pending` changes only when the consumer takes a future, never inside these calls: no copy.
+    for (const f of pending) f._onDone(onDone);
   };
   const stop = () => {
     if (timer) clearTimeout(timer);
