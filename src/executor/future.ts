@@ -104,7 +104,7 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
       if (whenWritten && started && r !== undefined) return '';
       const why = started
         ? whenWritten
-          ? `the job has not written to it yet (the file is made when first written)`
+          ? `no output from the job seen yet (the file is made when first written, within ~100 ms)`
           : `the job has not written ${file}`
         : r
           ? `the job never started (${r.result}${r.exception ? `, ${r.exception.type}: ${r.exception.note}` : ''})`
