@@ -14,8 +14,11 @@ export interface OursOptions {
   readonly concurrency: number;
   /** Absolute path of the program. */
   readonly command: string;
-  /** Where stdout/stderr go: `devnull` (as the peers do) or `files` (our default: one .out/.err per job). */
-  readonly output: 'devnull' | 'files';
+  /**
+   * Where stdout/stderr go: `devnull` (as the peers do), `files` (our default: one .out/.err per
+   * job, made once written) or `files-eager` (the same files, made before each job starts: `lazyOutput: false`).
+   */
+  readonly output: 'devnull' | 'files' | 'files-eager';
   /** `launcher` (default) or `execa`. */
   readonly spawner?: 'launcher' | 'execa';
 }
@@ -29,7 +32,7 @@ function specFor(o: OursOptions): Jobspec {
 
 async function timed(name: string, o: OursOptions, run: (backend: LocalBackend) => Promise<void>): Promise<PeerResult> {
   const logDir = mkdtempSync(path.join(tmpdir(), 'jobf-bench-'));
-  const backend = new LocalBackend({ maxCores: o.concurrency, logDir, spawner: o.spawner ?? 'launcher' });
+  const backend = new LocalBackend({ maxCores: o.concurrency, logDir, spawner: o.spawner ?? 'launcher', lazyOutput: o.output !== 'files-eager' });
   try {
     const t0 = performance.now();
     await run(backend);
@@ -40,9 +43,14 @@ async function timed(name: string, o: OursOptions, run: (backend: LocalBackend) 
   }
 }
 
+/** How a row names its output (rows naming `log files` are compared with Python's log-files row). */
+function outputLabel(o: OursOptions): string {
+  return o.output === 'devnull' ? '/dev/null' : o.output === 'files' ? 'log files' : 'log files made at start';
+}
+
 /** The reactor: one `submitMany`, then `run()`. */
 export function runOurReactor(o: OursOptions): Promise<PeerResult> {
-  return timed(`jobfutures reactor (${o.output === 'devnull' ? '/dev/null' : 'log files'})`, o, async (backend) => {
+  return timed(`jobfutures reactor (${outputLabel(o)})`, o, async (backend) => {
     const reactor = new Reactor({ backend });
     reactor.submitMany(specFor(o), o.jobs);
     await reactor.run();
@@ -52,7 +60,7 @@ export function runOurReactor(o: OursOptions): Promise<PeerResult> {
 
 /** The executor: one future per job, then `wait()`. */
 export function runOurExecutor(o: OursOptions): Promise<PeerResult> {
-  return timed(`jobfutures executor (${o.output === 'devnull' ? '/dev/null' : 'log files'})`, o, async (backend) => {
+  return timed(`jobfutures executor (${outputLabel(o)})`, o, async (backend) => {
     const executor = new JobExecutor({ backend });
     const spec = specFor(o);
     const futures = Array.from({ length: o.jobs }, () => executor.submit(spec));

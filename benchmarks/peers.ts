@@ -9,16 +9,18 @@
  * - `python`            `ThreadPoolExecutor(max_workers=C)` + `subprocess.run([CMD])`, in python3
  * - `python-logs`       the same, each job's stdout and stderr in files of its own (`<i>.out`,
  *                       `<i>.err` in a temp folder), as our default output does
+ * - `c-loop`            the ceiling: a small C program (built here with `cc -O2`) that `vfork`s and
+ *                       `execve`s CMD, keeping C children running, `waitpid(-1)` for each exit
  * - `spawner-launcher`  our launcher spawner driven directly, in this process
  * - `spawner-execa`     our execa spawner driven directly, in this process
  *
  * Times: wall clock around the whole tool for xargs and parallel (their startup is part of their
- * cost: ~1 ms and ~0.2 s); measured inside the process, after startup, for the Node and Python
- * loops; from the first spawn (including starting the launcher) to the last exit for our spawners.
+ * cost: ~1 ms and ~0.2 s); measured inside the process, after startup, for the Node, Python and
+ * C loops; from the first spawn (including starting the launcher) to the last exit for our spawners.
  * Our spawners send output to /dev/null; the peers inherit or ignore it (nothing is written), except
  * the two "(log files)" rows, which write two files per job and are compared with each other.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -57,7 +59,7 @@ export interface PeerOptions {
 }
 
 /** Stable ids of the peers, in the order they run. */
-export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs'] as const;
+export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'c-loop', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs', 'executor-logs-eager'] as const;
 
 /** A peer id. */
 export type PeerId = (typeof PEER_IDS)[number];
@@ -205,6 +207,58 @@ export async function runPython(o: Resolved, logs = false): Promise<PeerResult> 
   }
 }
 
+/** The ceiling: the least a program can do to run CMD N times, C at a time (vfork + execve + waitpid). */
+const C_LOOP_SOURCE = String.raw`
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+extern char **environ;
+int main(int argc, char **argv) {
+  if (argc != 4) { fprintf(stderr, "usage: c-loop N C CMD\n"); return 2; }
+  long n = atol(argv[1]), started = 0, done = 0;
+  int c = atoi(argv[2]), running = 0;
+  char *args[] = { argv[3], NULL };
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (done < n) {
+    while (running < c && started < n) {
+      pid_t pid = vfork();
+      if (pid == 0) { execve(args[0], args, environ); _exit(127); }
+      if (pid < 0) { perror("vfork"); return 1; }
+      started++;
+      running++;
+    }
+    int status;
+    if (waitpid(-1, &status, 0) < 0) { perror("waitpid"); return 1; }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "c-loop: a child ended with wait status %d\n", status); return 1; }
+    running--;
+    done++;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  printf("{\"seconds\": %.6f}\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+  return 0;
+}
+`;
+
+/** The C loop of vfork + execve (see {@link C_LOOP_SOURCE}), built with `cc` in a temp folder. */
+export async function runCLoop(o: Resolved): Promise<PeerResult> {
+  const name = `C loop vfork+exec (${o.concurrency})`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'jobf-bench-c-'));
+  try {
+    writeFileSync(path.join(dir, 'c-loop.c'), C_LOOP_SOURCE);
+    const cc = spawnSync('cc', ['-O2', '-o', path.join(dir, 'c-loop'), path.join(dir, 'c-loop.c')], { encoding: 'utf8' });
+    if (cc.error !== undefined || cc.status !== 0) return skipped(name, o.jobs, `cannot build the C loop with cc: ${cc.error?.message ?? cc.stderr.trim()}`);
+    const r = await execa(path.join(dir, 'c-loop'), [String(o.jobs), String(o.concurrency), o.command], { stderr: 'inherit' });
+    const { seconds } = JSON.parse(r.stdout) as { seconds: number };
+    return result(name, o.jobs, seconds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The environment our spawners pass: this process's, as `KEY=VALUE` strings (one array, reused). */
 function currentEnv(): string[] {
   return Object.entries(process.env)
@@ -277,11 +331,13 @@ const RUNNERS: Record<PeerId, (o: Resolved) => Promise<PeerResult>> = {
   'pqueue-execa': runPQueueExeca,
   python: (o) => runPython(o),
   'python-logs': (o) => runPython(o, true),
+  'c-loop': runCLoop,
   'spawner-launcher': runLauncherSpawner,
   'spawner-execa': runExecaSpawner,
   reactor: (o) => runOurReactor({ ...o, output: 'devnull' }),
   executor: (o) => runOurExecutor({ ...o, output: 'devnull' }),
   'executor-logs': (o) => runOurExecutor({ ...o, output: 'files' }),
+  'executor-logs-eager': (o) => runOurExecutor({ ...o, output: 'files-eager' }),
 };
 
 /**

@@ -4,11 +4,12 @@
  *
  *   npm run bench                   # everything
  *   BENCH=overhead,spawn npm run bench
- *   BENCH_ROUNDS=3 npm run bench    # rounds of the real-process benchmark (median of ratios)
+ *   BENCH_ROUNDS=3 npm run bench    # rounds of the real-process and per-idiom benchmarks (median of ratios; idioms: at least 3)
  */
 import { benchJobspecBuild } from './jobspec-build.js';
 import { benchIds } from './ids.js';
 import { benchOverhead } from './overhead.js';
+import { benchIdioms } from './overhead-idioms.js';
 import { benchSpawn } from './spawn.js';
 import { benchLatency } from './latency.js';
 import { benchSlurm } from './slurm.js';
@@ -18,7 +19,7 @@ import { printTable } from './lib/table.js';
 import { writeResult } from './lib/results.js';
 import { machineInfo } from './lib/machine.js';
 
-const all = ['jobspec', 'ids', 'overhead', 'spawn', 'latency', 'slurm', 'sge', 'flux'] as const;
+const all = ['jobspec', 'ids', 'overhead', 'idioms', 'spawn', 'latency', 'slurm', 'sge', 'flux'] as const;
 const wanted = process.env.BENCH ? process.env.BENCH.split(',').map((s) => s.trim()) : [...all];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const machine = machineInfo();
@@ -40,6 +41,9 @@ for (const name of wanted) {
     }
     case 'overhead':
       await benchOverhead();
+      break;
+    case 'idioms':
+      await benchIdioms({ rounds: Math.max(3, rounds) });
       break;
     case 'spawn':
       await benchSpawn({ jobs: 5000, concurrency: 8, rounds });

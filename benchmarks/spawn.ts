@@ -1,7 +1,7 @@
 /**
  * Spawn throughput: 5,000 `/bin/true` jobs at concurrency 8 through every peer (see peers.ts),
- * reported as jobs/s and as ratios to `xargs -P 8` and to the naive p-queue+execa loop, measured in
- * the same run. With several rounds, each ratio is the median of the per-round ratios.
+ * reported as jobs/s and as ratios to `xargs -P 8`, to the naive p-queue+execa loop, to Python's
+ * ThreadPoolExecutor and to a C loop of vfork + exec (the ceiling), measured in the same run. With several rounds, each ratio is the median of the per-round ratios.
  *
  * Run: `node dist/benchmarks/spawn.js [--jobs 5000] [--concurrency 8] [--rounds 1] [--only xargs,spawner-launcher]`
  * Writes `benchmarks/results/spawn.json`.
@@ -43,6 +43,8 @@ export interface SpawnBenchRow {
   vsNaive?: number;
   /** Median of the per-round ratios to Python's ThreadPoolExecutor + subprocess.run (for a log-files row: to Python writing log files too). */
   vsPython?: number;
+  /** Median of the per-round ratios to the C loop of vfork + exec (the ceiling). */
+  vsCLoop?: number;
   /** Why the peer was skipped. */
   skipped?: string;
 }
@@ -71,7 +73,7 @@ function median(values: readonly number[]): number {
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const maybeRound = (x: number | undefined): number | undefined => (x === undefined ? undefined : round2(x));
 
-const writesLogs = (r: PeerResult): boolean => r.name.endsWith('(log files)');
+const writesLogs = (r: PeerResult): boolean => r.name.includes('(log files');
 
 /**
  * r's speed relative to the peer whose name starts with `prefix`: the one that also writes log
@@ -92,6 +94,7 @@ function roundRows(results: readonly PeerResult[]): Row[] {
     'vs xargs': maybeRound(ratioTo(results, 'xargs', r)),
     'vs naive': maybeRound(ratioTo(results, 'p-queue', r)),
     'vs python': maybeRound(ratioTo(results, 'python', r)),
+    'vs C loop': maybeRound(ratioTo(results, 'C loop', r)),
     skipped: r.skipped,
   }));
 }
@@ -120,19 +123,21 @@ export async function benchSpawn(opts: SpawnBenchOptions = {}): Promise<SpawnBen
     const vsX = rounds.map((rs, i) => ratioTo(rs, 'xargs', mine[i]!)).filter((x): x is number => x !== undefined);
     const vsN = rounds.map((rs, i) => ratioTo(rs, 'p-queue', mine[i]!)).filter((x): x is number => x !== undefined);
     const vsP = rounds.map((rs, i) => ratioTo(rs, 'python', mine[i]!)).filter((x): x is number => x !== undefined);
+    const vsC = rounds.map((rs, i) => ratioTo(rs, 'C loop', mine[i]!)).filter((x): x is number => x !== undefined);
     return {
       peer: first.name,
       jobsPerSec: Math.round(median(mine.map((r) => r.jobsPerSec))),
       vsXargs: vsX.length ? round2(median(vsX)) : undefined,
       vsNaive: vsN.length ? round2(median(vsN)) : undefined,
       vsPython: vsP.length ? round2(median(vsP)) : undefined,
+      vsCLoop: vsC.length ? round2(median(vsC)) : undefined,
     };
   });
 
   if (print && roundsWanted > 1) {
     printTable(
       `spawn: medians over ${roundsWanted} rounds`,
-      rows.map((r) => ({ peer: r.peer, 'jobs/s': r.jobsPerSec || undefined, 'vs xargs': r.vsXargs, 'vs naive': r.vsNaive, 'vs python': r.vsPython, skipped: r.skipped })),
+      rows.map((r) => ({ peer: r.peer, 'jobs/s': r.jobsPerSec || undefined, 'vs xargs': r.vsXargs, 'vs naive': r.vsNaive, 'vs python': r.vsPython, 'vs C loop': r.vsCLoop, skipped: r.skipped })),
     );
   }
   const result: SpawnBenchResult = { name: 'spawn', machine: machineInfo(), jobs, concurrency, command, rounds, rows };

@@ -27,6 +27,16 @@
  *       cwd (flag 1), stdin path (flag 2; /dev/null otherwise), stdout path,
  *       stderr path (absent with flag 4: stderr shares stdout's open file); flag 8: open stdout
  *       and stderr for appending instead of truncating them.
+ *       LAZY OUTPUT. Flag 32 (not with flag 8): create the stdout/stderr files only once something
+ *       is written to them. The process gets an unnamed file (O_TMPFILE) in the path's folder; it is
+ *       linked at its path as soon as it is seen non-empty (checked every LAZY_CHECK_MS while the
+ *       process runs, and when it is reaped, before its EXITED reply), and a file that is still
+ *       empty when the process is reaped is never made (a file already at the path is removed, as
+ *       truncating it would have emptied it). Creating a file is the dearest part of starting a
+ *       short job on ext4; most jobs write nothing to stderr, many nothing at all. Where O_TMPFILE
+ *       or /proc/self/fd is unavailable, the files are made at once as without the flag. Output
+ *       written after the process is reaped, by processes it left behind, reaches the file only if
+ *       the file had been made by then.
  *       pgid 0: the process leads a new group; > 0: it joins that group, which must be one this
  *       launcher started and which still has members.
  *       HAND-OFF. class > 0: when this process exits, it hands its slot to the oldest standby
@@ -120,7 +130,8 @@
 
 enum { R_SPAWNED = 1, R_FAILED = 2, R_EXITED = 3, R_WITHDRAWN = 4, R_HANDED = 5 };
 enum { PH_EXEC = 0, PH_CWD = 1, PH_STDIN = 2, PH_STDOUT = 3, PH_STDERR = 4, PH_PGID = 5 };
-enum { F_CWD = 1, F_STDIN = 2, F_SHARED = 4, F_APPEND = 8, F_STANDBY = 16 };
+enum { F_CWD = 1, F_STDIN = 2, F_SHARED = 4, F_APPEND = 8, F_STANDBY = 16, F_LAZY = 32 };
+#define LAZY_CHECK_MS 100
 #define SPAWN_HEADER 19
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -272,6 +283,7 @@ struct job {
   char **extra;
   const char *cwd, *in, *out, *err; /* err NULL: shares out */
   int append;                       /* open out/err with O_APPEND instead of O_TRUNC */
+  int lazy;                         /* LAZY OUTPUT: make out/err only once written */
   uint16_t klass;                   /* hand-off class, 0: none */
   uint32_t seq;                     /* its 'S' frame's number, for the STARTED MAP */
 };
@@ -442,10 +454,138 @@ static struct job *take_standby(struct job **at, struct job *prev) {
   return j;
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Lazy output (see LAZY OUTPUT)                                                                   */
+
+/* An output file of a running process not made yet: an unnamed file and the path it gets. */
+struct lazy_out {
+  pid_t pid;
+  int fd;
+  char *path;
+};
+
+static int lazy_supported; /* O_TMPFILE files can be linked through /proc/self/fd (set at startup) */
+/* The argument "keep": our processes outlive a parent that dies (a persistent job store follows them
+ * later): on stdin EOF or a broken stdout we exit without killing them. SIGTERM still kills. */
+static int keep_children;
+static struct lazy_out *lazies; /* under mu */
+static size_t nlazy, lazies_cap;
+static double last_lazy_check;
+
+/* Gives the unnamed file `fd` its name `path` (replacing a file there); 0 or an errno. */
+static int lazy_link(int fd, const char *path) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) return 0;
+    if (errno != EEXIST) return errno;
+    if (unlink(path) != 0 && errno != ENOENT) return errno; /* a file from before: truncating would have emptied it */
+  }
+  return EEXIST;
+}
+
+/* Whether the unnamed file has content (then it is linked: 1, and can be let go), else 0. */
+static int lazy_settle_if_written(const struct lazy_out *o) {
+  struct stat st;
+  if (fstat(o->fd, &st) != 0 || st.st_size == 0) return 0;
+  lazy_link(o->fd, o->path); /* on failure the output is lost, as a failed write would be */
+  return 1;
+}
+
+/* Unnamed files let go of, closed by the main thread outside mu: closing the last descriptor of one
+ * never linked frees its inode, a journaled change as dear as creating it, which must not hold up
+ * the spawns and exits waiting for mu. */
+static int *unclosed; /* under mu */
+static size_t nunclosed, unclosed_cap;
+
+static void lazy_drop(size_t i) { /* under mu */
+  if (nunclosed == unclosed_cap) {
+    unclosed_cap = unclosed_cap ? unclosed_cap * 2 : 64;
+    unclosed = xrealloc(unclosed, unclosed_cap * sizeof *unclosed);
+  }
+  unclosed[nunclosed++] = lazies[i].fd;
+  free(lazies[i].path);
+  lazies[i] = lazies[--nlazy];
+}
+
+/* Closes the unnamed files let go of (main thread, outside mu). */
+static void close_unclosed(void) {
+  static int *batch;
+  static size_t batch_cap;
+  pthread_mutex_lock(&mu);
+  size_t n = nunclosed;
+  if (n > batch_cap) {
+    batch_cap = unclosed_cap;
+    batch = xrealloc(batch, batch_cap * sizeof *batch);
+  }
+  if (n > 0) memcpy(batch, unclosed, n * sizeof *batch);
+  nunclosed = 0;
+  pthread_mutex_unlock(&mu);
+  for (size_t i = 0; i < n; i++) close(batch[i]);
+}
+
+/* Keeps an unnamed output file of process `pid` until it is written or the process is reaped (under mu). */
+static void lazy_add(pid_t pid, int fd, const char *path) {
+  if (nlazy == lazies_cap) {
+    lazies_cap = lazies_cap ? lazies_cap * 2 : 32;
+    lazies = xrealloc(lazies, lazies_cap * sizeof *lazies);
+  }
+  size_t len = strlen(path) + 1;
+  char *copy = xrealloc(NULL, len);
+  memcpy(copy, path, len);
+  lazies[nlazy].pid = pid;
+  lazies[nlazy].fd = fd;
+  lazies[nlazy].path = copy;
+  nlazy++;
+}
+
+/* Process `pid` was reaped: its output files that have content are made, the others never are (under mu). */
+static void lazy_reaped(pid_t pid) {
+  for (size_t i = 0; i < nlazy;) {
+    if (lazies[i].pid != pid) {
+      i++;
+      continue;
+    }
+    if (!lazy_settle_if_written(&lazies[i])) (void)unlink(lazies[i].path); /* usually ENOENT: nothing was there */
+    lazy_drop(i);
+  }
+}
+
+/* Makes the files of running processes that have been written to since the last check (under mu). */
+static void lazy_check(void) {
+  last_lazy_check = now_seconds();
+  for (size_t i = 0; i < nlazy;) {
+    if (lazy_settle_if_written(&lazies[i])) lazy_drop(i);
+    else i++;
+  }
+}
+
+/* An unnamed file in path's folder, or -1 (errno set) when one cannot be had there. */
+static int open_unnamed(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) {
+    errno = EINVAL;
+    return -1;
+  }
+  char dir[PATH_BUF];
+  size_t n = slash == path ? 1 : (size_t)(slash - path);
+  if (n >= sizeof dir) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(dir, path, n);
+  dir[n] = 0;
+  int fd;
+  do fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC | O_NOCTTY, 0666);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
 static void exited(struct slot *p, int status, const struct timespec *t) {
   uint32_t key = p->a, klass = p->c;
   pid_t pid = p->k, pgid = p->b;
   tdel(&procs, p);
+  if (nlazy > 0) lazy_reaped(pid); /* the files exist (or are known not to) before EXITED says so */
   if (klass != 0 && standby_head && standby_head->klass == klass && !stopping) {
     struct job *j = take_standby(&standby_head, NULL); /* the slot goes to the oldest standby */
     reply(R_HANDED, 0, j->key, pid, 0, t);
@@ -793,15 +933,18 @@ static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const str
   return err;
 }
 
-/* Starts j; fills pid, or returns an errno with *phase set. */
-static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase, struct timespec *started) {
+/* Starts j; fills pid, or returns an errno with *phase set. Unnamed output files (LAZY OUTPUT) of a
+ * started process are left open in lazy_fd (stdout, stderr; -1: none) for the caller to keep. */
+static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase, struct timespec *started, int lazy_fd[2]) {
   int fin = -1, fout = -1, ferr = -1, err;
+  int lazy_out = 0, lazy_err = 0;
   fin = open_redirect(j->in, 0, 0);
   if (fin < 0) {
     *phase = PH_STDIN;
     return errno;
   }
-  fout = open_redirect(j->out, 1, j->append);
+  if (j->lazy && strcmp(j->out, "/dev/null") != 0 && (fout = open_unnamed(j->out)) >= 0) lazy_out = 1;
+  else fout = open_redirect(j->out, 1, j->append); /* also where an unnamed file cannot be had: its errno is this one's */
   if (fout < 0) {
     err = errno;
     close_redirect(fin);
@@ -809,7 +952,8 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
     return err;
   }
   if (j->err) {
-    ferr = open_redirect(j->err, 1, j->append);
+    if (j->lazy && strcmp(j->err, "/dev/null") != 0 && (ferr = open_unnamed(j->err)) >= 0) lazy_err = 1;
+    else ferr = open_redirect(j->err, 1, j->append);
     if (ferr < 0) {
       err = errno;
       close_redirect(fin);
@@ -823,15 +967,19 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
   l.envp = build_env(w, j, &pathv);
   err = spawn_path(w, pid, pathv, &l, j, phase);
   close_redirect(fin);
-  close_redirect(fout);
-  close_redirect(ferr);
+  if (err == 0 && lazy_out) lazy_fd[0] = fout;
+  else close_redirect(fout);
+  if (err == 0 && lazy_err) lazy_fd[1] = ferr;
+  else close_redirect(ferr);
   return err;
 }
 
 /* Records a started process and replies; claims an exit reaped before we got here, or else sends the
  * signals asked for while it was starting (under mu). */
-static void record_spawn(const struct job *j, pid_t pid, unsigned long seq, const struct timespec *started, uint64_t sigs) {
+static void record_spawn(const struct job *j, pid_t pid, unsigned long seq, const struct timespec *started, uint64_t sigs, const int lazy_fd[2]) {
   pid_t g = j->pgid ? j->pgid : pid;
+  if (lazy_fd[0] >= 0) lazy_add(pid, lazy_fd[0], j->out); /* before an early exit is claimed below */
+  if (lazy_fd[1] >= 0) lazy_add(pid, lazy_fd[1], j->err);
   struct slot *s = tput(&procs, pid);
   s->a = j->key;
   s->b = g;
@@ -868,6 +1016,7 @@ static void run_job(struct worker *w) {
   int phase = PH_PGID, err = 0;
   pid_t pid = 0;
   struct timespec started = {0, 0};
+  int lazy_fd[2] = {-1, -1};
   unsigned long seq = ++spawn_seq;
   if (started_map && j->key < started_cap) __atomic_store_n(&started_map[j->key], j->seq, __ATOMIC_SEQ_CST);
   if (j->pgid > 0) { /* join only a group of ours that still has members */
@@ -888,7 +1037,7 @@ static void run_job(struct worker *w) {
   pthread_mutex_unlock(&mu);
   if (err == 0) {
     STAT(double t0 = now_seconds());
-    err = start_job(w, j, &pid, &phase, &started);
+    err = start_job(w, j, &pid, &phase, &started, lazy_fd);
     STAT(double t1 = now_seconds());
     pthread_mutex_lock(&mu);
     STAT((st_spawn += t1 - t0, st_nspawn++));
@@ -897,7 +1046,7 @@ static void run_job(struct worker *w) {
   } else {
     pthread_mutex_lock(&mu);
   }
-  if (err == 0) record_spawn(j, pid, seq, &started, inflight_sigs[w->index]);
+  if (err == 0) record_spawn(j, pid, seq, &started, inflight_sigs[w->index], lazy_fd);
   else reply(R_FAILED, phase, j->key, 0, err, NULL);
   prune_earlies();
   env_unref(j->env);
@@ -1020,6 +1169,7 @@ static void handle_spawn(const uint8_t *p, size_t len) {
   j->out = next_str(&cur, end);
   j->err = (flags & F_SHARED) ? NULL : next_str(&cur, end);
   j->append = (flags & F_APPEND) != 0;
+  j->lazy = (flags & F_LAZY) != 0 && !j->append && lazy_supported && !keep_children; /* kept jobs outlive us: made at once */
   if (cur != end) protocol_error("trailing bytes in spawn frame");
 
   STAT(j->queued_at = now_seconds());
@@ -1256,10 +1406,6 @@ static int read_input(void) {
 /* ---------------------------------------------------------------------------------------------- */
 /* Setup and main loop                                                                             */
 
-/* The argument "keep": our processes outlive a parent that dies (a persistent job store follows them
- * later): on stdin EOF or a broken stdout we exit without killing them. SIGTERM still kills. */
-static int keep_children;
-
 /* Exits without touching our processes (keep mode, parent gone): they are reparented and go on. */
 static void abandon_and_exit(void) {
   _exit(0);
@@ -1312,6 +1458,7 @@ static void setup(int argc, char **argv) {
   /* Orphaned descendants of our jobs become our children, so shutdown can find and kill them. */
   if (!keep_children) prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+  lazy_supported = access("/proc/self/fd", X_OK) == 0;
   devnull_rd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   devnull_wr = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull_rd < 0 || devnull_wr < 0) die(1, "open /dev/null");
@@ -1341,7 +1488,9 @@ static int drain_signals(int *child) {
 static void serve(void) {
   struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
   pthread_mutex_lock(&mu);
-  int timeout = nlingering ? 1000 : -1;
+  /* Lazy output is checked every LAZY_CHECK_MS; a spawn queued or in flight may add some without
+   * waking us (workers start them), so we do not sleep for good while one is. */
+  int timeout = nlazy || nqueued || nspawning ? LAZY_CHECK_MS : nlingering ? 1000 : -1;
   pthread_mutex_unlock(&mu);
   STAT(double t0 = now_seconds());
   int r = poll(fds, 2, timeout);
@@ -1372,6 +1521,7 @@ static void serve(void) {
   struct worker *wake[MAX_WORKERS];
   pthread_mutex_lock(&mu);
   if (nlingering && now_seconds() - last_probe >= 1.0) probe_lingering();
+  if (nlazy && now_seconds() - last_lazy_check >= LAZY_CHECK_MS / 1000.0) lazy_check();
   int nwake = nqueued > 0 ? recruit(nqueued, wake) : 0;
   int idle = nqueued == 0 && nspawning == 0 && out_len > 0;
   int broken = stdout_broken;
@@ -1379,6 +1529,7 @@ static void serve(void) {
   /* Signalled outside mu, so that a woken worker does not find it held. */
   for (int i = 0; i < nwake; i++) pthread_cond_signal(&wake[i]->cv);
   if (idle) flush_replies();
+  close_unclosed(); /* after the replies: the parent hears of exits first */
   if ((eof || broken) && keep_children) abandon_and_exit();
   if (eof || broken) shutdown_and_exit(0);
 }

@@ -147,8 +147,12 @@ export interface Backend {
   kill(job: JobHandle, signal: NodeJS.Signals): boolean;
   /** The job's urgency changed (0 holds it; raising it releases it). */
   setUrgency(job: JobHandle, urgency: number): void;
-  /** Where the job's stdout and stderr go (absolute paths, templates expanded). */
-  outputPaths(job: JobHandle): { stdout: string; stderr: string };
+  /**
+   * Where the job's stdout and stderr go (absolute paths, templates expanded). `whenWritten`: the
+   * files are created only once something is written to them, so a finished job whose file is
+   * absent wrote nothing there (the local backend's default output files).
+   */
+  outputPaths(job: JobHandle): { stdout: string; stderr: string; whenWritten?: boolean };
   /**
    * Takes over a job restored from a store after its owner died: whether it had been given
    * resources (`allocated`), had `started`, and its native id if one was recorded. The backend

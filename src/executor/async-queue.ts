@@ -37,15 +37,28 @@ export class AsyncQueue<T> implements AsyncIterator<T>, AsyncIterable<T> {
     }
   }
 
-  next(): Promise<IteratorResult<T>> {
-    if (this.head < this.items.length) {
-      const value = this.items[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items.splice(0, this.head);
-        this.head = 0;
-      }
-      return Promise.resolve({ value, done: false });
+  /** Takes the next buffered item without waiting; undefined when none is buffered. */
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const value = this.items[this.head]!;
+    this.items[this.head++] = undefined as T; // let it go
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
     }
+    return value;
+  }
+
+  /** Number of buffered items. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.head < this.items.length) return Promise.resolve({ value: this.shift()!, done: false });
     if (this.ended) return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiter = resolve;

@@ -14,8 +14,11 @@ import { storeLogDir } from '../durable/log-dir.js';
 import { JobStore, currentOwner, type JobFilter, type JobRecord, type Owner } from '../store/index.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { JobFuture } from './future.js';
-import { AsyncQueue } from './async-queue.js';
+import { EventRecordQueue, type JobEventRecord } from './event-queue.js';
+import { OrderedWindow, UnorderedWindow, closeSource, specSource } from './map-window.js';
 import type { JobEvent, JobResult } from '../core/types.js';
+
+export type { JobEventRecord } from './event-queue.js';
 
 /** The executor's own options, whatever the backend (see {@link JobExecutorOptions}). */
 export interface ExecutorOptions extends CommonBackendOptions {
@@ -76,11 +79,6 @@ export interface ShutdownOptions {
   readonly cancelFutures?: boolean;
 }
 
-/** One event of one job, as {@link JobExecutor.watch} yields it. */
-export interface JobEventRecord {
-  readonly jobid: JobID;
-  readonly event: JobEvent;
-}
 
 /** Events of {@link JobExecutor} (eventemitter3). */
 export interface JobExecutorEvents {
@@ -187,7 +185,7 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
    *
    * `spec` may be a {@link Jobspec} or a plain Jobspec V1 object (validated here).
    */
-  submit(spec: Jobspec | object, options: SubmitOptions = {}): JobFuture {
+  submit(spec: Jobspec | object, options: SubmitOptions = NO_OPTIONS): JobFuture {
     if (this.shut) throw new ExecutorShutdownError();
     let job: JobRef;
     try {
@@ -247,41 +245,46 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
 
   /**
    * Runs every spec and yields the results, never holding more than `maxInFlight` jobs submitted
-   * and not yet yielded. Specs may come from a (lazy) iterable or async iterable.
+   * and not yet yielded. Specs may come from a (lazy) iterable or async iterable. Once the window
+   * is full it is refilled in chunks of `maxInFlight / 16` jobs (at most 256, at least 1), so a
+   * large fan-out reaches the backend in batches rather than one job per result.
    */
   async *map(specs: Iterable<Jobspec> | AsyncIterable<Jobspec>, options: MapOptions = {}): AsyncGenerator<JobResult, void, undefined> {
     const ordered = options.ordered ?? true;
     const maxInFlight = options.maxInFlight ?? 1024;
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new InvalidArgumentError('options.maxInFlight', `must be a positive integer, got ${String(maxInFlight)}`);
-    const inFlight: JobFuture[] = [];
-    const completed = new AsyncQueue<JobFuture>();
+    const window = ordered ? new OrderedWindow() : new UnorderedWindow();
+    const refill = Math.max(1, Math.min(256, Math.floor(maxInFlight / 16)));
     const signal = options.signal;
-    const onDone = (f: JobFuture) => completed.push(f);
+    // A plain iterable is read synchronously: `for await` over an array costs a promise per spec.
+    const source = specSource(specs);
+    let exhausted = false;
     try {
-      for await (const spec of specs) {
-        if (signal?.aborted) throw signal.reason;
-        const future = this.submit(spec);
-        inFlight.push(future);
-        if (!ordered) future._onDone(onDone);
-        while (inFlight.length >= maxInFlight) yield await this.takeOne(inFlight, completed, ordered);
+      for (;;) {
+        // Refill in chunks once the window is full: the jobs of a chunk reach the backend in one
+        // hand-over instead of one per result (small windows still refill one by one).
+        if (!exhausted && window.size <= maxInFlight - refill) {
+          while (!exhausted && window.size < maxInFlight) {
+            const next = source.sync ? source.sync.next() : await source.async.next();
+            if (next.done) {
+              exhausted = true;
+              break;
+            }
+            if (signal?.aborted) throw signal.reason;
+            window.add(this.submit(next.value));
+          }
+        }
+        if (window.size === 0) return;
+        const future = window.peekNext() ?? ((await window.nextDone()).value as JobFuture);
+        // A future already settled is read directly; only a pending (or rejecting) one is awaited.
+        const result = future._fulfilledResult() ?? (await future);
+        window.remove(future);
+        yield result;
       }
-      while (inFlight.length > 0) yield await this.takeOne(inFlight, completed, ordered);
     } finally {
-      for (const f of inFlight) f.cancel('map() stopped');
+      window.cancelAll('map() stopped');
+      if (!exhausted) await closeSource(source);
     }
-  }
-
-  private async takeOne(inFlight: JobFuture[], completed: AsyncQueue<JobFuture>, ordered: boolean): Promise<JobResult> {
-    if (ordered) {
-      const head = inFlight[0]!;
-      const result = await head;
-      inFlight.shift();
-      return result;
-    }
-    const next = await completed.next();
-    const future = next.value as JobFuture;
-    inFlight.splice(inFlight.indexOf(future), 1);
-    return future;
   }
 
   /**
@@ -291,8 +294,8 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
     const reactor = this.reactor;
     return {
       [Symbol.asyncIterator]: () => {
-        const queue = new AsyncQueue<JobEventRecord>();
-        const off = reactor.onRawEvent((job, code, t, ctx) => queue.push({ jobid: reactor.jobid(job), event: reactor.toEvent(job, code, t, ctx) }));
+        const queue = new EventRecordQueue(reactor);
+        const off = reactor.onRawEvent((job, code, t, ctx) => queue.push(job, code, t, ctx));
         const onShutdown = () => queue.end();
         this.once('__shutdown' as 'event', onShutdown as never);
         const onAbort = () => queue.end();
@@ -414,6 +417,9 @@ export class JobExecutor extends EventEmitter<JobExecutorEvents> {
     return job;
   }
 }
+
+/** The options of a submit given none (shared: no object per job on the fan-out path). */
+const NO_OPTIONS: SubmitOptions = Object.freeze({});
 
 /** A JobID from an id or any RFC 19 text; undefined for text that is not one (e.g. a Slurm id to adopt). */
 function toJobID(jobid: JobID | string): JobID | undefined {

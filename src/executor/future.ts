@@ -21,6 +21,7 @@ export interface FutureWaitOptions {
 export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   private promise: Promise<JobResult> | undefined;
   private settle: ((result: JobResult) => void) | undefined;
+  private settleFailed: ((error: unknown) => void) | undefined;
   private doneCallback: ((future: JobFuture) => void) | ((future: JobFuture) => void)[] | undefined;
   private finalResult: JobResult | undefined;
 
@@ -54,7 +55,10 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return this.job >= 0 ? this.reactor.stateOf(this.job) : 'INACTIVE';
   }
 
-  /** Where the job's stdout goes (undefined if the submission was rejected). */
+  /**
+   * Where the job's stdout goes (undefined if the submission was rejected). With the local
+   * backend's default output the file appears once the job writes to it (see `lazyOutput`).
+   */
   get stdoutPath(): string | undefined {
     return this.job >= 0 ? this.reactor.backend.outputPaths(this.job).stdout : undefined;
   }
@@ -65,7 +69,8 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   }
 
   /**
-   * Reads the job's stdout file (UTF-8).
+   * Reads the job's stdout file (UTF-8). Where the backend makes output files only once written
+   * (the local backend's default `<id>.out|.err`), a finished job that wrote nothing gives ''.
    *
    * @throws {@link OutputUnavailableError} when there is no such file: the job never started (its
    *   exception says why), or has not written it yet.
@@ -75,7 +80,8 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   }
 
   /**
-   * Reads the job's stderr file (UTF-8).
+   * Reads the job's stderr file (UTF-8). Where the backend makes output files only once written
+   * (the local backend's default `<id>.out|.err`), a finished job that wrote nothing gives ''.
    *
    * @throws {@link OutputUnavailableError} when there is no such file: the job never started (its
    *   exception says why), or has not written it yet.
@@ -93,8 +99,13 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
       const id = this.reactor.jobid(this.job).f58;
       const r = this.reactor.resultOf(this.job);
       const started = this.reactor.eventsOf(this.job).some((e) => e.name === 'start');
+      const whenWritten = this.reactor.backend.outputPaths(this.job).whenWritten === true;
+      // A file made only once written, absent after the job finished: the job wrote nothing there.
+      if (whenWritten && started && r !== undefined) return '';
       const why = started
-        ? `the job has not written ${file}`
+        ? whenWritten
+          ? `no output from the job seen yet (the file is made when first written, within ~100 ms)`
+          : `the job has not written ${file}`
         : r
           ? `the job never started (${r.result}${r.exception ? `, ${r.exception.type}: ${r.exception.note}` : ''})`
           : `the job has not started yet (${this.state})`;
@@ -201,9 +212,26 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return this.job < 0 || (this.reactor.isInactive(this.job) && this.reactor.resultNameOf(this.job) !== 'COMPLETED');
   }
 
+  /**
+   * @internal The result `await future` would give, when it is known now and would not reject:
+   * undefined while the job is active, when the submission was rejected, or when
+   * `rejectOnFailure` turns the result into a rejection. Fan-out helpers use it to skip a promise.
+   */
+  _fulfilledResult(): JobResult | undefined {
+    if (this.job < 0 || !this.reactor.isInactive(this.job)) return undefined;
+    const result = this.peek()!;
+    return this.rejectOnFailure && result.result !== 'COMPLETED' ? undefined : result;
+  }
+
   /** @internal JobWatcher */
   onJobInactive(): void {
-    if (this.settle) this.settle(this.peek()!);
+    if (this.settle) {
+      // one promise per awaited future: settled here with its outcome, no chained `then`
+      const result = this.peek()!;
+      if (this.rejectOnFailure && result.result !== 'COMPLETED') this.settleFailed!(new JobFailedError(result));
+      else this.settle(result);
+      this.settle = this.settleFailed = undefined;
+    }
     const cb = this.doneCallback;
     if (cb === undefined) return;
     this.doneCallback = undefined;
@@ -215,7 +243,12 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     if (this.promise) return this.promise;
     if (this.job < 0) this.promise = Promise.reject(this.submitError);
     else if (this.reactor.isInactive(this.job)) this.promise = this.outcome(this.peek()!);
-    else this.promise = new Promise<JobResult>((resolve) => (this.settle = resolve)).then((r) => this.outcome(r));
+    else {
+      this.promise = new Promise<JobResult>((resolve, reject) => {
+        this.settle = resolve;
+        this.settleFailed = reject;
+      });
+    }
     return this.promise;
   }
 

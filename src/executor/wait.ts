@@ -35,6 +35,7 @@ export function asCompleted(futures: Iterable<JobFuture>, options: AsCompletedOp
   const queue = new AsyncQueue<JobFuture>();
   let timer: NodeJS.Timeout | undefined;
   let started = false;
+  const onDone = (done: JobFuture) => queue.push(done);
   const start = () => {
     if (started) return;
     started = true;
@@ -42,37 +43,59 @@ export function asCompleted(futures: Iterable<JobFuture>, options: AsCompletedOp
       const timeout = options.timeout;
       timer = setTimeout(() => queue.end(new TimeoutError(`asCompleted (${pending.size} of the futures still pending)`, timeout)), timeout);
     }
-    for (const f of [...pending]) f._onDone((done) => queue.push(done));
+    // `pending` changes only when the consumer takes a future, never inside these calls: no copy.
+    for (const f of pending) f._onDone(onDone);
   };
   const stop = () => {
     if (timer) clearTimeout(timer);
     void queue.return();
   };
-  const iterator: AsyncIterableIterator<Completed> = {
-    async next(): Promise<IteratorResult<Completed>> {
-      start();
-      while (pending.size > 0) {
-        let next: IteratorResult<JobFuture>;
-        try {
-          next = await queue.next();
-        } catch (error) {
-          stop();
-          throw error;
-        }
-        if (next.done) break;
-        if (pending.delete(next.value)) {
-          if (pending.size === 0) stop();
-          const future = next.value;
-          return { value: { future, result: future.peek(), error: future.error }, done: false };
-        }
+  /** The next completed future's record if one is buffered, `DONE` when none is left, else undefined. */
+  const takeBuffered = (): IteratorResult<Completed> | undefined => {
+    for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
+      if (pending.delete(f)) {
+        if (pending.size === 0) stop();
+        return { value: { future: f, result: f.peek(), error: f.error }, done: false };
       }
+    }
+    if (pending.size === 0) {
       stop();
-      return { value: undefined, done: true };
+      return DONE;
+    }
+    return undefined;
+  };
+  const waitForNext = async (): Promise<IteratorResult<Completed>> => {
+    for (;;) {
+      let next: IteratorResult<JobFuture>;
+      try {
+        next = await queue.next();
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      if (next.done) break;
+      if (pending.delete(next.value)) {
+        if (pending.size === 0) stop();
+        const future = next.value;
+        return { value: { future, result: future.peek(), error: future.error }, done: false };
+      }
+      const buffered = takeBuffered();
+      if (buffered) return buffered;
+    }
+    stop();
+    return DONE;
+  };
+  const iterator: AsyncIterableIterator<Completed> = {
+    next(): Promise<IteratorResult<Completed>> {
+      start();
+      // Futures already done are handed out without a wait (the common case in large fan-outs).
+      const buffered = takeBuffered();
+      return buffered ? Promise.resolve(buffered) : waitForNext();
     },
-    async return(): Promise<IteratorResult<Completed>> {
+    return(): Promise<IteratorResult<Completed>> {
       stop();
       pending.clear();
-      return { value: undefined, done: true };
+      return Promise.resolve(DONE);
     },
     [Symbol.asyncIterator]() {
       return iterator;
@@ -80,6 +103,8 @@ export function asCompleted(futures: Iterable<JobFuture>, options: AsCompletedOp
   };
   return iterator;
 }
+
+const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true }) as IteratorResult<never>;
 
 /** When {@link wait} returns. */
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
@@ -111,7 +136,7 @@ export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): P
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
-      resolve(new LazyWaitResult(all));
+      resolve(new LazyWaitResult(all, remaining === 0));
     };
     const check = (f: JobFuture) => {
       if (finished) return;
@@ -125,32 +150,36 @@ export function wait(futures: Iterable<JobFuture>, options: WaitOptions = {}): P
 }
 
 /**
- * The two sets are split when first read, as they were when `wait` returned: waiting on hundreds
- * of thousands of jobs should not pay for sets nobody looks at.
+ * The two sets are made when first read, as they were when `wait` returned: waiting on hundreds
+ * of thousands of jobs should not pay for sets nobody looks at (when every future was done,
+ * `notDone` is an empty set and reading it builds nothing else).
  */
 class LazyWaitResult implements WaitResult {
-  private sets: { done: Set<JobFuture>; notDone: Set<JobFuture> } | undefined;
-  private readonly snapshot: boolean[];
+  private doneSet: Set<JobFuture> | undefined;
+  private notDoneSet: Set<JobFuture> | undefined;
+  /** Which futures were done when `wait` returned; undefined when all were. */
+  private readonly snapshot: boolean[] | undefined;
 
-  constructor(private readonly all: readonly JobFuture[]) {
-    this.snapshot = all.map((f) => f.done());
+  constructor(
+    private readonly all: readonly JobFuture[],
+    allDone: boolean,
+  ) {
+    this.snapshot = allDone ? undefined : all.map((f) => f.done());
   }
 
   get done(): Set<JobFuture> {
-    return this.split().done;
+    if (!this.doneSet) {
+      const snapshot = this.snapshot;
+      this.doneSet = snapshot === undefined ? new Set(this.all) : new Set(this.all.filter((_, i) => snapshot[i]));
+    }
+    return this.doneSet;
   }
 
   get notDone(): Set<JobFuture> {
-    return this.split().notDone;
-  }
-
-  private split() {
-    if (!this.sets) {
-      const done = new Set<JobFuture>();
-      const notDone = new Set<JobFuture>();
-      this.all.forEach((f, i) => (this.snapshot[i] ? done : notDone).add(f));
-      this.sets = { done, notDone };
+    if (!this.notDoneSet) {
+      const snapshot = this.snapshot;
+      this.notDoneSet = snapshot === undefined ? new Set() : new Set(this.all.filter((_, i) => !snapshot[i]));
     }
-    return this.sets;
+    return this.notDoneSet;
   }
 }

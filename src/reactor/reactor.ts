@@ -58,6 +58,9 @@ export interface ReactorSubmitOptions {
   readonly dependsOnAny?: readonly (JobID | JobRef)[];
 }
 
+/** The options of a submit given none (shared: no object per job). */
+const NO_OPTIONS: ReactorSubmitOptions = Object.freeze({});
+
 /** Jobs of a fan-out that share one clock read (a power of two). */
 const SUBMIT_BLOCK = 256;
 
@@ -137,7 +140,7 @@ export class Reactor implements BackendHost {
    * Submits one job and returns its {@link JobRef}; throws a typed error (and submits nothing) if
    * the spec can never run here or an option is invalid.
    */
-  submitRef(spec: Jobspec, options: ReactorSubmitOptions = {}): JobRef {
+  submitRef(spec: Jobspec, options: ReactorSubmitOptions = NO_OPTIONS): JobRef {
     this.assertOpen();
     const urgency = checkUrgency(options.urgency);
     this.backend.check(spec);

@@ -55,6 +55,7 @@ const FLAG_STDIN = 2;
 const FLAG_SHARED = 4;
 const FLAG_APPEND = 8;
 const FLAG_STANDBY = 16;
+const FLAG_LAZY = 32;
 const SPAWN_HEADER = 19;
 
 const REPLY_SIZE = 24;
@@ -589,7 +590,7 @@ export class LauncherSpawner implements Spawner {
     p = b.writeUInt32LE(envId, p);
     p = b.writeUInt16LE(r.argv.length, p);
     p = b.writeUInt16LE(extra.length, p);
-    b[p++] = (cwd !== undefined ? FLAG_CWD : 0) | (stdin !== undefined ? FLAG_STDIN : 0) | (shared ? FLAG_SHARED : 0) | (r.append ? FLAG_APPEND : 0) | (r.standby ? FLAG_STANDBY : 0);
+    b[p++] = (cwd !== undefined ? FLAG_CWD : 0) | (stdin !== undefined ? FLAG_STDIN : 0) | (shared ? FLAG_SHARED : 0) | (r.append ? FLAG_APPEND : 0) | (r.standby ? FLAG_STANDBY : 0) | (r.lazyOutput && !r.append ? FLAG_LAZY : 0);
     p = b.writeUInt16LE(r.handoffClass ?? 0, p);
     p = this.putStrings(r.argv, p);
     p = this.putStrings(extra, p);

@@ -24,6 +24,17 @@ export interface LocalBackendOptions {
   readonly maxCores?: number;
   /** Folder for default stdout/stderr files (`<f58 id>.out|.err`) and batch scripts. Default: a new temp folder per backend, made on first use. */
   readonly logDir?: string;
+  /**
+   * Create the default stdout/stderr files (`<f58 id>.out|.err`, for jobs whose spec names no
+   * output, single-task) only once the job writes to them: within ~100 ms of its first write while
+   * it runs, and before its `finish` event if it wrote by then. A job that writes nothing to a
+   * stream leaves no file for it, and `readStdout()`/`readStderr()` of the finished job give ''.
+   * Creating two files per job is the dearest part of starting short jobs. Output written after
+   * the job ended, by processes it left behind, is kept only if the file existed by then. Needs the
+   * native launcher and O_TMPFILE (else the files are made at once). Default true, except with
+   * `persistent` (jobs outliving this process get their files at once).
+   */
+  readonly lazyOutput?: boolean;
   /** Milliseconds between SIGTERM and SIGKILL when a job is canceled or times out. Default 5000. */
   readonly killTimeout?: number;
   /** How processes are started: `auto` (the native launcher when built, else execa), `launcher`, `execa`, or a factory. Default `auto`. */
@@ -89,6 +100,8 @@ export class LocalBackend implements Backend, SpawnerListener {
   private draining = false;
   private closed = false;
   private readonly persistent: boolean;
+  /** Default output files are made once written (see {@link LocalBackendOptions.lazyOutput}). */
+  private readonly lazyOutput: boolean;
   private readonly requeueLost: boolean;
   /** Jobs started by an owner that died. */
   private readonly follower: JobFollower;
@@ -107,6 +120,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.files = new JobFiles(options.logDir);
     this.spawnerOption = options.spawner;
     this.persistent = options.persistent ?? false;
+    this.lazyOutput = !this.persistent && (options.lazyOutput ?? true);
     this.requeueLost = options.requeueLost ?? false;
     this.timers = new TimerHeap((job, kind) => this.onTimer(job, kind));
     this.follower = new JobFollower(
@@ -202,10 +216,17 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.drain();
   }
 
-  outputPaths(job: JobHandle): { stdout: string; stderr: string } {
+  outputPaths(job: JobHandle): { stdout: string; stderr: string; whenWritten: boolean } {
+    const spec = this.host.spec(job);
+    const whenWritten = this.outputWhenWritten(spec);
     const run = this.running.get(job);
-    if (run) return { stdout: run.launch.stdout, stderr: run.launch.stderr };
-    return this.files.outputPaths(this.host.spec(job), this.host.jobid(job).f58);
+    if (run) return { stdout: run.launch.stdout, stderr: run.launch.stderr, whenWritten };
+    return { ...this.files.outputPaths(spec, this.host.jobid(job).f58), whenWritten };
+  }
+
+  /** Whether the job's output files are made only once written: default outputs of a single-task job. */
+  private outputWhenWritten(spec: Jobspec): boolean {
+    return this.lazyOutput && spec.numTasks === 1 && spec.stdout === undefined && spec.stderr === undefined;
   }
 
   async close(): Promise<void> {
@@ -487,6 +508,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       stderr,
       pgid: 0,
       append: run.ntasks > 1,
+      lazyOutput: this.outputWhenWritten(this.host.spec(job)),
       handoffClass: run.handoff,
       standby,
     });

@@ -27,6 +27,14 @@ export interface SpawnRequest {
   readonly stderr: string;
   /** Open `stdout`/`stderr` for appending instead of truncating (the other tasks of a multi-task job). Default false. */
   readonly append?: boolean;
+  /**
+   * Create the `stdout`/`stderr` files only once something is written to them (not with `append`):
+   * a file is made at its path within ~100 ms of the first write, and before `onExit` if written by
+   * then; one still empty when the process ends is never made (a file already there is removed).
+   * Spawners that cannot do it (the execa spawner; the launcher where O_TMPFILE is unsupported)
+   * create the files at once. Default false.
+   */
+  readonly lazyOutput?: boolean;
   /** 0: the process leads a new process group; > 0: it joins that group (tasks of one job). */
   readonly pgid: number;
   /**
