@@ -106,26 +106,44 @@ const TRAPPED = 'HUP INT QUIT USR1 USR2 ALRM TERM';
  *   directive holds a line break.
  */
 export function renderJobScript(input: JobScriptInput, profile: SchedulerProfile, options: JobScriptOptions = {}): string {
-  const { ids, name } = input;
+  const { ids } = input;
   if (ids.length === 0) throw new RangeError('renderJobScript: no job ids');
   const array = ids.length > 1;
-  const multi = input.numTasks > 1;
-  const launcher = options.launcher;
-  if (multi && launcher === undefined) throw new InvalidArgumentError('options.launcher', `needed to run ${input.numTasks} tasks`);
+  return renderScriptHead(input.logDir, ids.map((id) => ({ id })), profile, options) + renderScriptBody(input, profile, options, array);
+}
+
+/** One row of a script's job table: the job's F58 id and, for a coalesced array, its body file's key. */
+export interface JobTableRow {
+  /** The job's F58 id. */
+  readonly id: string;
+  /** The F58 id naming the task body file it sources (`<logDir>/<body>.task`), if any. */
+  readonly body?: string;
+}
+
+/**
+ * The first part of every script: shebang, directives, marker, the job's id (arrays: a `case`
+ * table on the array index variable, whose rows may also name a task body file in `__jf_body`),
+ * the status path and the "cannot start" function. Ends with a line break.
+ *
+ * @throws {@link InvalidArgumentError} when a directive holds a line break.
+ */
+export function renderScriptHead(logDir: string, table: readonly JobTableRow[], profile: SchedulerProfile, options: JobScriptOptions = {}): string {
+  if (table.length === 0) throw new RangeError('renderJobScript: no job ids');
+  const array = table.length > 1;
   const L: string[] = [];
   L.push('#!/bin/bash');
   for (const d of options.directives ?? []) {
     if (/[\r\n]/.test(d)) throw new InvalidArgumentError('options.directives', `a directive must be one line (got ${JSON.stringify(d)})`);
     L.push(d);
   }
-  L.push(`${SCRIPT_MARKER} for ${array ? `an array of ${ids.length} jobs, ${ids[0]} .. ${ids[ids.length - 1]}` : `job ${ids[0]}`}. Do not edit.`);
-  L.push(`__jf_log=${shQuote(trimSlash(input.logDir))}`);
+  L.push(`${SCRIPT_MARKER} for ${array ? `an array of ${table.length} jobs, ${table[0]!.id} .. ${table[table.length - 1]!.id}` : `job ${table[0]!.id}`}. Do not edit.`);
+  L.push(`__jf_log=${shQuote(trimSlash(logDir))}`);
   if (!array) {
-    L.push(`__jf_id=${shQuote(ids[0]!)}`);
+    L.push(`__jf_id=${shQuote(table[0]!.id)}`);
   } else {
     const index = profile.arrayIndexVariable;
     L.push(`case \${${index}-} in`);
-    ids.forEach((id, i) => L.push(`${i + profile.firstArrayIndex}) __jf_id=${shQuote(id)} ;;`));
+    table.forEach((row, i) => L.push(`${i + profile.firstArrayIndex}) __jf_id=${shQuote(row.id)}${row.body === undefined ? '' : ` __jf_body=${shQuote(row.body)}`} ;;`));
     L.push(`*) printf 'jobfutures: no job for array index %s\\n' "\${${index}-}" >&2; exit 1 ;;`);
     L.push('esac');
   }
@@ -135,6 +153,24 @@ export function renderJobScript(input: JobScriptInput, profile: SchedulerProfile
   L.push(
     `__jf_fail() { printf '%s\\nexec %s\\n' 32512 "$1" >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"; printf 'jobfutures: cannot start %s\\n' "$1" >&2; exit 127; }`,
   );
+  return L.join('\n') + '\n';
+}
+
+/**
+ * The rest of the script: what one job runs (redirects, restart clean-up, files, cwd, environment,
+ * the reaper). It names its job only through `$__jf_id`, so jobs whose specs render the same body
+ * share it. Ends with `exit`.
+ *
+ * @param array - Whether the job is an array task (then it opens its own stdin/stdout/stderr
+ *   unless `options.redirect` says otherwise).
+ * @throws {@link InvalidArgumentError} when several tasks are asked for without a launcher.
+ */
+export function renderScriptBody(input: Omit<JobScriptInput, 'ids'>, profile: SchedulerProfile, options: JobScriptOptions, array: boolean): string {
+  const { name } = input;
+  const multi = input.numTasks > 1;
+  const launcher = options.launcher;
+  if (multi && launcher === undefined) throw new InvalidArgumentError('options.launcher', `needed to run ${input.numTasks} tasks`);
+  const L: string[] = [];
   if (options.redirect ?? array) {
     const vars = { id: ID, name: shQuote(name) };
     const out = shTemplate(input.stdout, vars);
