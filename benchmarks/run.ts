@@ -46,7 +46,7 @@ for (const name of wanted) {
       await benchLatency();
       break;
     case 'slurm':
-      await benchSlurm();
+      await benchSlurm({ rounds });
       break;
     default:
       throw new Error(`unknown benchmark ${name}; known: ${all.join(', ')}`);
