@@ -15,7 +15,7 @@
  * @module
  */
 import { taskBodyPath } from './job-files.js';
-import { renderScriptBody, renderScriptHead, type JobScriptInput, type JobScriptOptions, type JobTableRow } from './job-script.js';
+import { assembleJobScript, renderScriptBody, type JobScriptInput, type JobScriptOptions, type JobTableRow } from './job-script.js';
 import type { SchedulerProfile } from './scheduler-profile.js';
 
 /** A file the coalesced script needs beside it, written before the submission. */
@@ -66,10 +66,9 @@ export function renderCoalescedJobScript(tasks: readonly CoalescedTask[], profil
   }
   if (keyOfBody.size === 1) {
     const [body] = keyOfBody.keys();
-    return { script: renderScriptHead(logDir, rows.map(({ id }) => ({ id })), profile, options) + body!, taskFiles: [] };
+    return { script: assembleJobScript(logDir, rows.map(({ id }) => ({ id })), profile, options, body!), taskFiles: [] };
   }
-  const head = renderScriptHead(logDir, rows, profile, options);
   const source = '. "$__jf_log/$__jf_body.task" || __jf_fail "cannot read $__jf_log/$__jf_body.task"\nexit 127\n';
   const taskFiles = [...keyOfBody].map(([text, key]) => ({ path: taskBodyPath(logDir, key), text: `# jobfutures task body, sourced by the array script that names it. Do not edit.\n${text}` }));
-  return { script: head + source, taskFiles };
+  return { script: assembleJobScript(logDir, rows, profile, options, source), taskFiles };
 }

@@ -32,6 +32,8 @@ interface Group<J> {
   readonly jobs: J[];
   /** Calls of this key started and not finished. */
   running: number;
+  /** Of those, the ones that have not taken their jobs yet (waiting for a slot). */
+  waiting: number;
 }
 
 /** Batches jobs per shape key into submit calls; see the module comment. */
@@ -57,9 +59,10 @@ export class SubmitCoalescer<J> {
   /** Files `job` under `key`; it goes out with the key's next submit call. */
   add(key: string, job: J): void {
     let group = this.#groups.get(key);
-    if (!group) this.#groups.set(key, (group = { jobs: [], running: 0 }));
+    if (!group) this.#groups.set(key, (group = { jobs: [], running: 0, waiting: 0 }));
     group.jobs.push(job);
-    // A running call of this key picks the job up when it ends; otherwise start one after this turn.
+    // A call of this key waiting for a slot takes the job, a running one starts the next call when
+    // it ends; otherwise one starts after this turn.
     if (group.running > 0) return;
     this.#fresh.add(key);
     if (this.#scheduled) return;
@@ -79,30 +82,30 @@ export class SubmitCoalescer<J> {
     const group = this.#groups.get(key);
     if (!group || group.jobs.length === 0) return;
     group.running++;
+    group.waiting++;
     this.#opts.track(this.#call(key, group));
   }
 
   async #call(key: string, group: Group<J>): Promise<void> {
     let max = 1;
     try {
-      max = await this.#opts.maxBatch();
+      max = Math.max(1, await this.#opts.maxBatch());
     } catch {
       max = 1;
     }
     await this.#opts.slots.acquire();
-    let again = false;
     try {
-      const batch = group.jobs.splice(0, Math.max(1, max));
+      group.waiting--;
+      const batch = group.jobs.splice(0, max);
       // A full batch is still waiting: it need not wait for this call.
       if (group.jobs.length >= max) this.#start(key);
       if (batch.length > 0) await this.#opts.send(batch);
     } finally {
       this.#opts.slots.release();
       group.running--;
-      // What came while this call ran goes out next.
-      again = group.running === 0 && group.jobs.length > 0;
-      if (group.running === 0 && group.jobs.length === 0) this.#groups.delete(key);
     }
-    if (again) this.#start(key);
+    // What came while this call ran goes out next (unless a call already waits to take it).
+    if (group.jobs.length > 0 && group.waiting === 0) this.#start(key);
+    else if (group.running === 0 && group.jobs.length === 0 && this.#groups.get(key) === group) this.#groups.delete(key);
   }
 }

@@ -11,7 +11,7 @@ export { shQuote, shTemplate, isShellName, expandPathTemplate } from './quote.js
 export { SchedulerVariables } from './scheduler-variables.js';
 export { reaperSource, type ReaperProfile } from './reaper.js';
 export { defineSchedulerProfile, type SchedulerProfile, type SchedulerProfileInput } from './scheduler-profile.js';
-export { renderJobScript, renderScriptHead, renderScriptBody, SCRIPT_MARKER, type JobScriptInput, type JobScriptOptions, type JobTableRow, type TaskLauncher, type BatchScriptFile } from './job-script.js';
+export { renderJobScript, assembleJobScript, renderScriptBody, SCRIPT_MARKER, INLINE_TABLE_MAX, TABLE_ROW_PREFIX, type JobScriptInput, type JobScriptOptions, type JobTableRow, type TaskLauncher, type BatchScriptFile } from './job-script.js';
 export { renderCoalescedJobScript, type CoalescedTask, type CoalescedJobScript, type TaskBodyFile } from './coalesced-script.js';
 export { SubmitCoalescer, type SubmitCoalescerOptions } from './coalescer.js';
 export { parseOwnScript, opensDefaultOutputs, type OwnScriptJob } from './script-parse-back.js';

@@ -6,7 +6,7 @@
  * @module
  */
 import { taskBodyPath } from './job-files.js';
-import { SCRIPT_MARKER } from './job-script.js';
+import { SCRIPT_MARKER, TABLE_ROW_PREFIX } from './job-script.js';
 
 /** What a generated script says about one of its jobs. */
 export interface OwnScriptJob {
@@ -35,10 +35,18 @@ export function parseOwnScript(script: string, arrayIndex?: string): OwnScriptJo
   if (!script.includes(SCRIPT_MARKER)) return undefined;
   const logDir = unquote(/^__jf_log=(.*)$/m.exec(script)?.[1]);
   if (arrayIndex !== undefined && !/^\d+$/.test(arrayIndex)) return undefined;
-  const idLine = arrayIndex === undefined ? /^__jf_id=(.*)$/m.exec(script) : new RegExp(`^${arrayIndex}\\) __jf_id=(\\S+)(?: __jf_body=(\\S+))? ;;$`, 'm').exec(script);
-  const f58 = unquote(idLine?.[1]);
+  // One job: `__jf_id=X`. Arrays: a case row `N) __jf_id=X[ __jf_body=Y] ;;`, or (big arrays) a
+  // table row `#@N X[ Y]` at the end, which holds the words unquoted.
+  let f58: string | undefined;
+  let body: string | undefined;
+  if (arrayIndex === undefined) f58 = unquote(/^__jf_id=(.*)$/m.exec(script)?.[1]);
+  else {
+    const row = new RegExp(`^${arrayIndex}\\) __jf_id=(\\S+)(?: __jf_body=(\\S+))? ;;$`, 'm').exec(script);
+    const tail = row ? undefined : new RegExp(`^${TABLE_ROW_PREFIX}${arrayIndex} (\\S+)(?: (\\S+))?$`, 'm').exec(script);
+    f58 = row ? unquote(row[1]) : tail?.[1];
+    body = row ? unquote(row[2]) : tail?.[2];
+  }
   if (logDir === undefined || f58 === undefined) return undefined;
-  const body = unquote(idLine?.[2]);
   if (body !== undefined) return { logDir, f58, defaultOutputs: false, taskFile: taskBodyPath(logDir, body) };
   return { logDir, f58, defaultOutputs: opensDefaultOutputs(script, logDir) };
 }
