@@ -1,10 +1,11 @@
 /**
  * Slurm fan-out on the dev cluster (scripts/slurm/start-dev-cluster.sh): N × `true`, time until
  * all are submitted and until all are done, and the scheduler commands each way costs. Peer in the
- * same run: a shell loop of `sbatch --wrap true`. Ours: `ex.map` of N identical specs (one spec
- * object), `ex.map` of N distinct specs (own argument and environment each: coalesced into
- * arrays with per-task files), and a loop of `ex.submit` of distinct specs. Rounds alternate the
- * ways; the table shows medians. Skipped loudly when no cluster answers.
+ * same run: a shell loop of `sbatch --wrap true`, and Slurm's own `sbatch --array --wrap true` (how
+ * fast the cluster drains a queue of N pending jobs, whoever submitted them). Ours: `ex.map` of N
+ * identical specs (one spec object), `ex.map` of N distinct specs (own argument and environment
+ * each: coalesced into arrays with per-task files), and a loop of `ex.submit` of distinct specs.
+ * Rounds alternate the ways; the table shows medians. Skipped loudly when no cluster answers.
  *
  *   node dist/benchmarks/slurm.js [jobs] [rounds]      # defaults 1000 and BENCH_ROUNDS or 3
  */
@@ -57,6 +58,17 @@ async function shellLoop(jobs: number): Promise<SlurmRow> {
   const ids = new Set(out.split('\n').filter(Boolean).map((l) => l.split(';')[0]!));
   const polls = await drained(ids);
   return { way: LOOP, jobs, submittedSeconds: submitted, doneSeconds: (performance.now() - t0) / 1000, sbatch: jobs, squeue: polls, otherCommands: 0 };
+}
+
+const ARRAY = 'peer: sbatch --array --wrap true (Slurm alone)';
+
+/** Slurm's own array of `--wrap true`: how fast the cluster drains a queue of N pending jobs. */
+async function plainArray(jobs: number): Promise<SlurmRow> {
+  const t0 = performance.now();
+  const out = execFileSync('sbatch', ['--parsable', `--array=0-${jobs - 1}`, '-o', '/dev/null', '-e', '/dev/null', '--wrap', 'true'], { encoding: 'utf8' });
+  const submitted = (performance.now() - t0) / 1000;
+  const polls = await drained(new Set([out.trim().split(';')[0]!]));
+  return { way: ARRAY, jobs, submittedSeconds: submitted, doneSeconds: (performance.now() - t0) / 1000, sbatch: 1, squeue: polls, otherCommands: 0 };
 }
 
 /** The ways of ours: how the specs are made and handed over. */
@@ -123,13 +135,13 @@ export async function benchSlurm(options: { jobs?: number; rounds?: number } = {
     console.warn('slurm benchmark: SKIPPED: no Slurm cluster answers `sinfo` (start one with scripts/slurm/start-dev-cluster.sh)');
     return [];
   }
-  const ways = [LOOP, ...(Object.keys(OURS) as Way[])];
+  const ways = [LOOP, ARRAY, ...(Object.keys(OURS) as Way[])];
   const rows: SlurmRow[] = [];
   for (let r = 0; r < rounds; r++) {
     // Alternate the order between rounds so no way always runs on a warmer (or busier) cluster.
     const order = r % 2 === 0 ? ways : [...ways].reverse();
     for (const way of order) {
-      const row = way === LOOP ? await shellLoop(jobs) : await ours(jobs, way as Way);
+      const row = way === LOOP ? await shellLoop(jobs) : way === ARRAY ? await plainArray(jobs) : await ours(jobs, way as Way);
       console.log(`round ${r + 1}/${rounds}: ${row.way}: submitted ${row.submittedSeconds.toFixed(2)} s, done ${row.doneSeconds.toFixed(2)} s, sbatch ${row.sbatch}, squeue ${row.squeue}`);
       rows.push(row);
     }
