@@ -7,8 +7,10 @@
  * the submit tool's argv, or as directive lines ({@link JobScriptOptions.directives}, e.g. `#$ -N x`)
  * right after the shebang. The script
  *
- * 1. picks the job's F58 id (arrays: a `case` table on the profile's array index variable) and,
- *    for arrays (or when asked), redirects its own stdin/stdout/stderr to the job's paths;
+ * 1. picks the job's F58 id (arrays: its row of the job table, by the profile's array index
+ *    variable: a `case` for small arrays, rows at the end of the script read with `mapfile` for
+ *    big ones, see {@link assembleJobScript}) and, for arrays (or when asked), redirects its own
+ *    stdin/stdout/stderr to the job's paths (arrays of different jobs: see `coalesced-script.ts`);
  * 2. writes the spec's files to `<logDir>/<f58>.d/` (substituted for `{{tmpdir}}`);
  * 3. enters the working directory (schedulers tend to fall back to `/tmp` or `$HOME` silently);
  * 4. lists the job's environment as quoted `'K=v'` words (plus `JOBFUTURES_JOB_ID`,
@@ -185,11 +187,13 @@ export function assembleJobScript(logDir: string, table: readonly JobTableRow[],
     L.push(
       `__jf_fail() { printf '%s\\nexec %s\\n' 32512 "$1" >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"; printf 'jobfutures: cannot start %s\\n' "$1" >&2; exit 127; }`,
     );
+    // The same for every job: here once, not in each body (task files would repeat its ~3 KB).
+    L.push(`__jf_reaper=${shQuote(profile.reaper)}`);
     return L;
   };
   if (!atEnd) return head(0).join('\n') + '\n' + rest;
   // mapfile -s skips the lines before the table's first row: the head's, rest's, and the table's comment.
-  const skip = head(0).length + countLines(rest) + 1;
+  const skip = countLines(head(0).join('\n') + '\n') + countLines(rest) + 1;
   const rows = table.map((r, i) => `${TABLE_ROW_PREFIX}${i + profile.firstArrayIndex} ${r.id}${r.body === undefined ? '' : ` ${r.body}`}`);
   return [...head(skip), rest.replace(/\n$/, ''), '# The job table: one row per array index, read by the lookup at the top. Do not edit.', ...rows].join('\n') + '\n';
 }
@@ -202,8 +206,8 @@ function countLines(text: string): number {
 
 /**
  * The rest of the script: what one job runs (redirects, restart clean-up, files, cwd, environment,
- * the reaper). It names its job only through `$__jf_id`, so jobs whose specs render the same body
- * share it. Ends with `exit`.
+ * the reaper, whose source `$__jf_reaper` the head sets). It names its job only through `$__jf_id`,
+ * so jobs whose specs render the same body share it. Ends with `exit`.
  *
  * @param array - Whether the job is an array task (then it opens its own stdin/stdout/stderr
  *   unless `options.redirect` says otherwise).
@@ -239,7 +243,6 @@ export function renderScriptBody(input: Omit<JobScriptInput, 'ids'>, profile: Sc
   L.push(`cd -- ${shQuote(input.cwd)} 2>/dev/null || __jf_fail ${shQuote(`cwd ${input.cwd}: no such directory`)}`);
   L.push('hash perl 2>/dev/null && __jf_perl=${BASH_CMDS[perl]}');
   if (multi) L.push(`hash ${shQuote(launcher!.program)} 2>/dev/null && __jf_launcher=\${BASH_CMDS[${shQuote(launcher!.program)}]}`);
-  L.push(`__jf_reaper=${shQuote(profile.reaper)}`);
   // The job's environment, exactly: NAME=VALUE words handed to the reaper (or to env(1)), which
   // keep the scheduler's variables and drop everything else.
   L.push('__jf_env=(');
