@@ -52,7 +52,7 @@ for (const name of wanted) {
       await benchLatency();
       break;
     case 'slurm':
-      await benchSlurm();
+      await benchSlurm({ rounds });
       break;
     case 'sge':
       await benchSge();

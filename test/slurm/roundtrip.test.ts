@@ -64,10 +64,13 @@ describeSlurm('byte-exact arguments and environment through real jobs', () => {
         const eq = entry.indexOf('=');
         got.set(entry.slice(0, eq), entry.slice(eq + 1));
       }
-      const theirs = Object.fromEntries([...got].filter(([k]) => (!k.startsWith('SLURM') || k === 'SLURM_ARRAY_TASK_ID') && !/^JOBFUTURES_(JOB_ID|JOB_SIZE|TASK_RANK)$/.test(k)));
+      // Slurm's own SLURM_ARRAY_TASK_ID (the jobs are tasks of one coalesced array) unless the spec set one.
+      const theirs = Object.fromEntries([...got].filter(([k]) => (!k.startsWith('SLURM') || (k === 'SLURM_ARRAY_TASK_ID' && k in envs[i]!)) && !/^JOBFUTURES_(JOB_ID|JOB_SIZE|TASK_RANK)$/.test(k)));
       expect(theirs, `job ${i} (seed ${seed})`).toEqual(envs[i]);
       expect(got.get('JOBFUTURES_JOB_ID')).toBe(host.jobid(job).f58);
-      expect(got.get('SLURM_JOB_ID')).toBe(host.nativeId(job));
+      // The jobs go out as one coalesced array: each is a task of it.
+      const nativeId = host.nativeId(job)!;
+      expect(nativeId.includes('_') ? `${got.get('SLURM_ARRAY_JOB_ID')}_${got.get('SLURM_ARRAY_TASK_ID')}` : got.get('SLURM_JOB_ID')).toBe(nativeId);
     });
   }, 90_000);
 });

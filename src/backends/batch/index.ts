@@ -11,9 +11,11 @@ export { shQuote, shTemplate, isShellName, expandPathTemplate } from './quote.js
 export { SchedulerVariables } from './scheduler-variables.js';
 export { reaperSource, type ReaperProfile } from './reaper.js';
 export { defineSchedulerProfile, type SchedulerProfile, type SchedulerProfileInput } from './scheduler-profile.js';
-export { renderJobScript, printfFormat, SCRIPT_MARKER, type JobScriptInput, type JobScriptOptions, type TaskLauncher, type BatchScriptFile } from './job-script.js';
-export { parseOwnScript, type OwnScriptJob } from './script-parse-back.js';
-export { trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, defaultOutputTemplates } from './job-files.js';
+export { renderJobScript, printfFormat, assembleJobScript, renderScriptBody, SCRIPT_MARKER, INLINE_TABLE_MAX, TABLE_ROW_PREFIX, type JobScriptInput, type JobScriptOptions, type JobTableRow, type TaskLauncher, type BatchScriptFile } from './job-script.js';
+export { renderCoalescedJobScript, type CoalescedTask, type CoalescedJobScript, type TaskBodyFile } from './coalesced-script.js';
+export { SubmitCoalescer, type SubmitCoalescerOptions } from './coalescer.js';
+export { parseOwnScript, opensDefaultOutputs, type OwnScriptJob } from './script-parse-back.js';
+export { trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, taskBodyPath, defaultOutputTemplates } from './job-files.js';
 export { parseStatusFile, readStatusFile, commandStarted, clearRunFiles, type StatusFile } from './status-file.js';
 export { checkBatchSpec, jobName, jobCwd, pathTemplates, outputPaths, processEnvironment, Lazy, type BatchSpecView } from './spec.js';
 export { SubmitSlots } from './submit-slots.js';

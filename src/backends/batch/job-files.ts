@@ -39,3 +39,11 @@ export function defaultOutputTemplates(logDir: string): { stdout: string; stderr
   const dir = trimSlash(logDir);
   return { stdout: `${dir}/{{id}}.out`, stderr: `${dir}/{{id}}.err` };
 }
+
+/**
+ * Task body file of a coalesced array (see `coalesced-script.ts`), named after the first job
+ * that runs it: `<logDir>/<f58>.task`.
+ */
+export function taskBodyPath(logDir: string, f58: string): string {
+  return `${trimSlash(logDir)}/${f58}.task`;
+}

@@ -7,8 +7,10 @@
  * the submit tool's argv, or as directive lines ({@link JobScriptOptions.directives}, e.g. `#$ -N x`)
  * right after the shebang. The script
  *
- * 1. picks the job's F58 id (arrays: a `case` table on the profile's array index variable) and,
- *    for arrays (or when asked), redirects its own stdin/stdout/stderr to the job's paths;
+ * 1. picks the job's F58 id (arrays: its row of the job table, by the profile's array index
+ *    variable: a `case` for small arrays, rows at the end of the script read with `mapfile` for
+ *    big ones, see {@link assembleJobScript}) and, for arrays (or when asked), redirects its own
+ *    stdin/stdout/stderr to the job's paths (arrays of different jobs: see `coalesced-script.ts`);
  * 2. writes the spec's files to `<logDir>/<f58>.d/` (substituted for `{{tmpdir}}`);
  * 3. enters the working directory (schedulers tend to fall back to `/tmp` or `$HOME` silently);
  * 4. lists the job's environment as quoted `'K=v'` words (plus `JOBFUTURES_JOB_ID`,
@@ -85,6 +87,12 @@ export interface JobScriptOptions {
   readonly redirect?: boolean;
   /** Needed when `numTasks > 1`. */
   readonly launcher?: TaskLauncher;
+  /**
+   * Whether the scheduler runs the script from a file that bash sees as `$0` (Slurm, Grid
+   * Engine), so that tasks of arrays bigger than {@link INLINE_TABLE_MAX} read their row from the
+   * end of it. Default true; false keeps a `case` table whatever the array's size.
+   */
+  readonly runsFromFile?: boolean;
 }
 
 /** The marker comment every generated script starts with (after directives); see `script-parse-back.ts`. */
@@ -106,35 +114,111 @@ const TRAPPED = 'HUP INT QUIT USR1 USR2 ALRM TERM';
  *   directive holds a line break.
  */
 export function renderJobScript(input: JobScriptInput, profile: SchedulerProfile, options: JobScriptOptions = {}): string {
-  const { ids, name } = input;
+  const { ids } = input;
   if (ids.length === 0) throw new RangeError('renderJobScript: no job ids');
   const array = ids.length > 1;
+  return assembleJobScript(input.logDir, ids.map((id) => ({ id })), profile, options, renderScriptBody(input, profile, options, array));
+}
+
+/** One row of a script's job table: the job's F58 id and, for a coalesced array, its body file's key. */
+export interface JobTableRow {
+  /** The job's F58 id. */
+  readonly id: string;
+  /** The F58 id naming the task body file it sources (`<logDir>/<body>.task`), if any. */
+  readonly body?: string;
+}
+
+/**
+ * Arrays up to this many tasks pick their job with a `case` table; bigger ones read their row
+ * from the end of the script (`mapfile` on `$0`): bash parses a whole `case` before running it,
+ * ~2 ms per task for 1,000 rows and ~20 ms for 10,000, while `mapfile` skips lines in C.
+ */
+export const INLINE_TABLE_MAX = 16;
+
+/** Marks the rows of a script's job table at its end: `#@<index> <id>[ <body>]`. */
+export const TABLE_ROW_PREFIX = '#@';
+
+/**
+ * A whole script: the head (shebang, directives, marker, the job's id: for arrays the row of the
+ * array index in the job table, which may also name a task body file in `__jf_body`; the status
+ * path and the "cannot start" function), then `rest` (which must end with `exit`), then, for big
+ * arrays, the job table itself (never run: it comes after the `exit`).
+ *
+ * @throws RangeError when `table` is empty.
+ * @throws {@link InvalidArgumentError} when a directive holds a line break.
+ */
+export function assembleJobScript(logDir: string, table: readonly JobTableRow[], profile: SchedulerProfile, options: JobScriptOptions, rest: string): string {
+  if (table.length === 0) throw new RangeError('renderJobScript: no job ids');
+  const array = table.length > 1;
+  // Rows at the end hold raw ids (one word each); anything else stays in a case table.
+  const atEnd = (options.runsFromFile ?? true) && table.length > INLINE_TABLE_MAX && table.every((r) => /^\S+$/.test(r.id) && (r.body === undefined || /^\S+$/.test(r.body)));
+  const head = (skip: number) => {
+    const L: string[] = [];
+    L.push('#!/bin/bash');
+    for (const d of options.directives ?? []) {
+      if (/[\r\n]/.test(d)) throw new InvalidArgumentError('options.directives', `a directive must be one line (got ${JSON.stringify(d)})`);
+      L.push(d);
+    }
+    L.push(`${SCRIPT_MARKER} for ${array ? `an array of ${table.length} jobs, ${table[0]!.id} .. ${table[table.length - 1]!.id}` : `job ${table[0]!.id}`}. Do not edit.`);
+    L.push(`__jf_log=${shQuote(trimSlash(logDir))}`);
+    const index = profile.arrayIndexVariable;
+    const first = profile.firstArrayIndex;
+    const noJob = (inScript: boolean) => `{ printf 'jobfutures: no job for array index %s${inScript ? ' in %s' : ''}\\n' "\${${index}-}"${inScript ? ' "$0"' : ''} >&2; exit 1; }`;
+    if (!array) {
+      L.push(`__jf_id=${shQuote(table[0]!.id)}`);
+    } else if (!atEnd) {
+      L.push(`case \${${index}-} in`);
+      table.forEach((row, i) => L.push(`${i + first}) __jf_id=${shQuote(row.id)}${row.body === undefined ? '' : ` __jf_body=${shQuote(row.body)}`} ;;`));
+      L.push(`*) ${noJob(false).slice(2, -3)} ;;`);
+      L.push('esac');
+    } else {
+      L.push(`__jf_i=\${${index}-}`);
+      L.push(`case $__jf_i in ''|*[!0-9]*) ${noJob(false)} ;; esac`);
+      L.push(`[ "$__jf_i" -ge ${first} ] && [ "$__jf_i" -lt ${first + table.length} ] || ${noJob(false)}`);
+      L.push(`mapfile -t -s $(( __jf_i - ${first} + ${skip} )) -n 1 __jf_row <"$0"`);
+      L.push(`__jf_row=\${__jf_row[0]-}`);
+      L.push(`[ "\${__jf_row%% *}" = "${TABLE_ROW_PREFIX}$__jf_i" ] || ${noJob(true)}`);
+      L.push('__jf_row=${__jf_row#* } __jf_id=${__jf_row%% *}');
+      L.push('[ "$__jf_row" = "$__jf_id" ] || __jf_body=${__jf_row#* }');
+    }
+    L.push('__jf_status="$__jf_log/$__jf_id.status"');
+    L.push('__jf_path=$PATH');
+    // Records "could not start" like the reaper does, then exits 127.
+    L.push(
+      `__jf_fail() { printf '%s\\nexec %s\\n' 32512 "$1" >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"; printf 'jobfutures: cannot start %s\\n' "$1" >&2; exit 127; }`,
+    );
+    // The same for every job: here once, not in each body (task files would repeat its ~3 KB).
+    L.push(`__jf_reaper=${shQuote(profile.reaper)}`);
+    return L;
+  };
+  if (!atEnd) return head(0).join('\n') + '\n' + rest;
+  // mapfile -s skips the lines before the table's first row: the head's, rest's, and the table's comment.
+  const skip = countLines(head(0).join('\n') + '\n') + countLines(rest) + 1;
+  const rows = table.map((r, i) => `${TABLE_ROW_PREFIX}${i + profile.firstArrayIndex} ${r.id}${r.body === undefined ? '' : ` ${r.body}`}`);
+  return [...head(skip), rest.replace(/\n$/, ''), '# The job table: one row per array index, read by the lookup at the top. Do not edit.', ...rows].join('\n') + '\n';
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return text.endsWith('\n') || text === '' ? n : n + 1;
+}
+
+/**
+ * The rest of the script: what one job runs (redirects, restart clean-up, files, cwd, environment,
+ * the reaper, whose source `$__jf_reaper` the head sets). It names its job only through `$__jf_id`,
+ * so jobs whose specs render the same body share it. Ends with `exit`.
+ *
+ * @param array - Whether the job is an array task (then it opens its own stdin/stdout/stderr
+ *   unless `options.redirect` says otherwise).
+ * @throws {@link InvalidArgumentError} when several tasks are asked for without a launcher.
+ */
+export function renderScriptBody(input: Omit<JobScriptInput, 'ids'>, profile: SchedulerProfile, options: JobScriptOptions, array: boolean): string {
+  const { name } = input;
   const multi = input.numTasks > 1;
   const launcher = options.launcher;
   if (multi && launcher === undefined) throw new InvalidArgumentError('options.launcher', `needed to run ${input.numTasks} tasks`);
   const L: string[] = [];
-  L.push('#!/bin/bash');
-  for (const d of options.directives ?? []) {
-    if (/[\r\n]/.test(d)) throw new InvalidArgumentError('options.directives', `a directive must be one line (got ${JSON.stringify(d)})`);
-    L.push(d);
-  }
-  L.push(`${SCRIPT_MARKER} for ${array ? `an array of ${ids.length} jobs, ${ids[0]} .. ${ids[ids.length - 1]}` : `job ${ids[0]}`}. Do not edit.`);
-  L.push(`__jf_log=${shQuote(trimSlash(input.logDir))}`);
-  if (!array) {
-    L.push(`__jf_id=${shQuote(ids[0]!)}`);
-  } else {
-    const index = profile.arrayIndexVariable;
-    L.push(`case \${${index}-} in`);
-    ids.forEach((id, i) => L.push(`${i + profile.firstArrayIndex}) __jf_id=${shQuote(id)} ;;`));
-    L.push(`*) printf 'jobfutures: no job for array index %s\\n' "\${${index}-}" >&2; exit 1 ;;`);
-    L.push('esac');
-  }
-  L.push('__jf_status="$__jf_log/$__jf_id.status"');
-  L.push('__jf_path=$PATH');
-  // Records "could not start" like the reaper does, then exits 127.
-  L.push(
-    `__jf_fail() { printf '%s\\nexec %s\\n' 32512 "$1" >"$__jf_status.tmp.$$" && PATH=$__jf_path mv -f -- "$__jf_status.tmp.$$" "$__jf_status"; printf 'jobfutures: cannot start %s\\n' "$1" >&2; exit 127; }`,
-  );
   if (options.redirect ?? array) {
     const vars = { id: ID, name: shQuote(name) };
     const out = shTemplate(input.stdout, vars);
@@ -159,7 +243,6 @@ export function renderJobScript(input: JobScriptInput, profile: SchedulerProfile
   L.push(`cd -- ${shQuote(input.cwd)} 2>/dev/null || __jf_fail ${shQuote(`cwd ${input.cwd}: no such directory`)}`);
   L.push('hash perl 2>/dev/null && __jf_perl=${BASH_CMDS[perl]}');
   if (multi) L.push(`hash ${shQuote(launcher!.program)} 2>/dev/null && __jf_launcher=\${BASH_CMDS[${shQuote(launcher!.program)}]}`);
-  L.push(`__jf_reaper=${shQuote(profile.reaper)}`);
   // The job's environment, exactly: NAME=VALUE words handed to the reaper (or to env(1)), which
   // keep the scheduler's variables and drop everything else.
   L.push('__jf_env=(');

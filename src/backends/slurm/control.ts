@@ -11,6 +11,7 @@ import type { SlurmJob } from './job.js';
 export async function scancel(ctx: SlurmContext, j: SlurmJob, args: readonly string[]): Promise<void> {
   try {
     await ctx.commands.run('scancel', [...args, j.nativeId!]);
+    if (args.length === 0) j.cancelSent = true;
   } catch {
     // The job may have ended meanwhile; the next poll tells what happened.
   }

@@ -8,7 +8,7 @@ export { SlurmBackend, type SlurmBackendOptions } from './slurm-backend.js';
 export { SchedulerCommandError, SchedulerCommands, type CommandOutput } from '../batch/commands.js';
 export { slurmControllerUnreachable } from './errors.js';
 export { slurmCommands, slurmToolEnvironment } from './commands.js';
-export { renderBatchScript, durationToTimeLimit, type BatchScriptInput, type RenderedBatchScript } from './render-batch-script.js';
+export { renderBatchScript, renderCoalescedBatchScript, durationToTimeLimit, type BatchScriptInput, type RenderedBatchScript, type RenderedCoalescedScript, type SlurmTaskInput } from './render-batch-script.js';
 export type { BatchScriptFile } from '../batch/job-script.js';
 export { SLURM_PROFILE, REAPER_SOURCE, SLURM_SCRIPT_SUFFIX, slurmScriptPath } from './profile.js';
 export { SQUEUE_FORMAT, parseSqueue, parseSacct, parseSbatchParsable, parseScontrolConfig, expandArrayTaskIds, exitCodeToWaitStatus, squeueRowKeys, type SqueueRow } from './parse.js';

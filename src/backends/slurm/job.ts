@@ -35,6 +35,11 @@ export interface SlurmJob extends Missable, ControlChain {
   readonly submitted: Promise<string | undefined>;
   started: boolean;
   cancelRequested: boolean;
+  /**
+   * `scancel` of the job succeeded. A pending array task that is canceled leaves squeue at once
+   * (Slurm drops it from the array's pending record; it gets no row of its own).
+   */
+  cancelSent?: boolean;
   /** Whether Slurm holds the job (as submitted or last changed). */
   held: boolean;
   /** Whether it should be held (urgency 0). */

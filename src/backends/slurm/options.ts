@@ -7,8 +7,9 @@
 /** Options of {@link SlurmBackend}. */
 export interface SlurmBackendOptions {
   /**
-   * Folder for generated scripts (`<f58>.sbatch`), status files (`<f58>.status`), `{{tmpdir}}`
-   * folders (`<f58>.d`) and default outputs (`<f58>.out`, `<f58>.err`). Must be on a filesystem
+   * Folder for generated scripts (`<f58>.sbatch`), task body files of coalesced arrays
+   * (`<f58>.task`), status files (`<f58>.status`), `{{tmpdir}}` folders (`<f58>.d`) and default
+   * outputs (`<f58>.out`, `<f58>.err`). Must be on a filesystem
    * that the compute nodes share with this process. Created if missing.
    */
   logDir: string;

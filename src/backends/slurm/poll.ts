@@ -105,6 +105,11 @@ export class SlurmPoller {
       if (st) {
         this.#ended(job, st.waitstatus === 0 ? 'COMPLETED' : 'FAILED', 'left the queue', st, undefined, true);
         changed = true;
+      } else if (job.cancelSent && !job.started) {
+        // A pending array task that scancel removed: it never ran (one that ran keeps a row).
+        ctx.done(job);
+        host.abandoned(job.handle);
+        changed = true;
       } else unresolved.push(job);
     });
     if (unresolved.length > 0 && (await this.#vanished(unresolved))) changed = true;

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { JobHandle, RecoverInfo } from '../../core/backend.js';
 import { defaultOutputTemplates, statusPath } from '../batch/job-files.js';
 import { expandPathTemplate } from '../batch/quote.js';
+import { opensDefaultOutputs } from '../batch/script-parse-back.js';
 import { retry } from '../batch/retry.js';
 import type { SlurmContext } from './context.js';
 import { newAdoptedJob, Phase, type SlurmJob } from './job.js';
@@ -111,8 +112,9 @@ export class SlurmRecovery {
       const own = files.script === undefined ? undefined : ownJobOf(await readFile(files.script, 'utf8'), j.nativeId!);
       if (own) {
         j.ownStatus = statusPath(own.logDir, own.f58);
-        // Array tasks open their files in the script (Slurm's are /dev/null): the default ones.
-        if (j.paths?.stdout === '/dev/null' && own.defaultOutputs) {
+        // Array tasks open their files in the script or its task file (Slurm's are /dev/null): the default ones.
+        const defaults = own.taskFile === undefined ? own.defaultOutputs : opensDefaultOutputs(await readFile(own.taskFile, 'utf8').catch(() => ''), own.logDir);
+        if (j.paths?.stdout === '/dev/null' && defaults) {
           const t = defaultOutputTemplates(own.logDir);
           j.paths = { stdout: expandPathTemplate(t.stdout, own.f58, ''), stderr: expandPathTemplate(t.stderr, own.f58, '') };
         }

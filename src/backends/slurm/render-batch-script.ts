@@ -12,11 +12,12 @@
  */
 import { DEPENDENCY_KINDS } from '../../core/lifecycle.js';
 import type { DependencyKind } from '../../core/types.js';
+import { renderCoalescedJobScript, type CoalescedTask, type TaskBodyFile } from '../batch/coalesced-script.js';
 import { renderJobScript, type JobScriptInput } from '../batch/job-script.js';
 import type { MpiInstallation } from '../batch/mpi.js';
 import { expandPathTemplate } from '../batch/quote.js';
 import { slurmFilenameLiteral } from './filename-pattern.js';
-import { slurmTaskLaunch } from './mpi.js';
+import { slurmTaskLaunch, type SlurmTaskLaunch } from './mpi.js';
 
 /** What {@link renderBatchScript} needs: the job (see {@link JobScriptInput}) and Slurm's options. */
 export interface BatchScriptInput extends JobScriptInput {
@@ -76,7 +77,40 @@ export function renderBatchScript(input: BatchScriptInput): RenderedBatchScript 
   const { ids } = input;
   if (ids.length === 0) throw new RangeError('renderBatchScript: no job ids');
   const array = ids.length > 1;
-  const srun = [
+  const { profile, launcher } = taskLaunch(input);
+  const script = renderJobScript(input, profile, { launcher });
+  return { sbatchArgs: sbatchArgs(input, array), script };
+}
+
+/** What one job of a coalesced array runs (its own spec, resolved); the shape comes from the array. */
+export type SlurmTaskInput = Omit<JobScriptInput, 'ids'>;
+
+/** The output of {@link renderCoalescedBatchScript}. */
+export interface RenderedCoalescedScript extends RenderedBatchScript {
+  /** Task body files to write before sbatch (empty when every task runs the same body). */
+  readonly taskFiles: readonly TaskBodyFile[];
+}
+
+/**
+ * Renders one `sbatch --array` of several jobs that share a resource shape but may differ in
+ * everything they run: the sbatch options come from `shape` (its `ids` are the tasks' ids, in
+ * order; its name and cwd are the first job's), the script from `tasks` (the kit's
+ * `renderCoalescedJobScript`: task `i` runs `tasks[i]`, through a task body file when bodies differ).
+ *
+ * @throws RangeError when `tasks` is empty or its ids are not `shape.ids`.
+ */
+export function renderCoalescedBatchScript(shape: BatchScriptInput, tasks: readonly CoalescedTask[]): RenderedCoalescedScript {
+  if (tasks.length === 0 || tasks.length !== shape.ids.length || tasks.some((t, i) => t.id !== shape.ids[i])) {
+    throw new RangeError('renderCoalescedBatchScript: the tasks must be the shape\'s ids, in order');
+  }
+  const { profile, launcher } = taskLaunch(shape);
+  const { script, taskFiles } = renderCoalescedJobScript(tasks, profile, { launcher });
+  return { sbatchArgs: sbatchArgs(shape, tasks.length > 1), script, taskFiles };
+}
+
+/** How the tasks start: srun with the job's own task count, cores and GPUs, or its MPI launch. */
+function taskLaunch(input: BatchScriptInput): SlurmTaskLaunch {
+  const args = [
     '--export=ALL',
     `--ntasks=${input.numTasks}`,
     `--cpus-per-task=${input.coresPerTask}`,
@@ -84,9 +118,7 @@ export function renderBatchScript(input: BatchScriptInput): RenderedBatchScript 
     '--kill-on-bad-exit=0',
     '--',
   ];
-  const { profile, launcher } = slurmTaskLaunch(srun, input.numTasks, input.mpi);
-  const script = renderJobScript(input, profile, { launcher });
-  return { sbatchArgs: sbatchArgs(input, array), script };
+  return slurmTaskLaunch(args, input.numTasks, input.mpi);
 }
 
 function sbatchArgs(input: BatchScriptInput, array: boolean): string[] {

@@ -25,11 +25,14 @@ export type { SlurmBackendOptions } from './options.js';
 /**
  * A {@link Backend} that submits jobs to Slurm with `sbatch` and follows them by polling.
  *
- * - **Submission**: one generated batch script per job (see `renderBatchScript`); jobs of one
- *   `submit` call that share a Jobspec object, have no dependencies and the same urgency go out
- *   as one `sbatch --array` (split at `MaxArraySize`), each task keeping its own F58 id, paths
- *   and status file. sbatch calls run `submitConcurrency` at a time; while one is in flight the
- *   job stays SCHED. Dependencies become `--dependency=afterok:` on the dependencies' Slurm ids
+ * - **Submission**: one generated batch script per sbatch (see `renderBatchScript`). Jobs
+ *   without dependencies are coalesced: those handed over in one turn of the event loop, or while
+ *   an sbatch of their resource shape is in flight, that share that shape (tasks, cores, GPUs,
+ *   nodes, exclusive, time limit, partition, account, hold) go out as one `sbatch --array` (split
+ *   at `MaxArraySize`) whatever else differs, each task keeping its own F58 id, command,
+ *   environment, cwd, paths and status file (`renderCoalescedBatchScript`). sbatch calls run
+ *   `submitConcurrency` at a time; while one is in flight the job stays SCHED; a failed one fails
+ *   every job of it. Dependencies become `--dependency=afterok:` on the dependencies' Slurm ids
  *   (waiting for their sbatch if needed); urgency 0 is `--hold` / `scontrol hold`.
  * - **Results** come from the status file the script writes (`<logDir>/<f58>.status`), never
  *   from accounting; Slurm's `exit_code` is the fallback (e.g. adopted jobs).

@@ -1,14 +1,21 @@
 /**
- * {@link SlurmSubmitter}: the Slurm backend's submissions. Jobs of one `submit` call that share a
- * Jobspec object, have no dependencies and the same urgency go out as one `sbatch --array` (split
- * at `MaxArraySize`); others one by one, their dependencies as `--dependency=` on the
- * dependencies' Slurm ids (waiting for their sbatch if needed). sbatch calls run
- * `submitConcurrency` at a time and are retried while the controller cannot be reached.
+ * {@link SlurmSubmitter}: the Slurm backend's submissions. Jobs without dependencies are
+ * coalesced (the kit's {@link SubmitCoalescer}): those that share a resource shape (tasks, cores,
+ * GPUs, nodes, exclusive, time limit, partition, account, hold, MPI flavour) go out as one `sbatch --array`
+ * (split at `MaxArraySize`) even when their commands, environments, working directories or output
+ * paths differ: each task runs its own job (see `renderCoalescedBatchScript`). Jobs handed over
+ * in one turn of the event loop go out together, and so do those handed over while a call of
+ * their shape is in flight. Jobs with dependencies go one by one, their dependencies as
+ * `--dependency=` on the dependencies' Slurm ids (waiting for their sbatch if needed). sbatch
+ * calls run `submitConcurrency` at a time and are retried while the controller cannot be
+ * reached; a batch that fails fails every job in it.
  *
  * @module
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { JobHandle } from '../../core/backend.js';
+import type { TaskBodyFile } from '../batch/coalesced-script.js';
+import { SubmitCoalescer } from '../batch/coalescer.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { Outcome } from '../batch/outcomes.js';
@@ -23,7 +30,7 @@ import { newSubmittedJob, Phase, settleSubmitted, type SlurmJob } from './job.js
 import { tasksRunInSrunStep } from './mpi.js';
 import { parseSbatchParsable } from './parse.js';
 import { slurmScriptPath } from './profile.js';
-import { renderBatchScript, type BatchScriptInput } from './render-batch-script.js';
+import { durationToTimeLimit, renderBatchScript, renderCoalescedBatchScript, type BatchScriptInput, type SlurmTaskInput } from './render-batch-script.js';
 
 type Env = Lazy<Record<string, string>>;
 
@@ -31,45 +38,37 @@ type Env = Lazy<Record<string, string>>;
 export class SlurmSubmitter {
   readonly #ctx: SlurmContext;
   readonly #slots: SubmitSlots;
+  readonly #coalescer: SubmitCoalescer<SlurmJob>;
   #logDirReady: Promise<unknown> | undefined;
 
   constructor(ctx: SlurmContext) {
     this.#ctx = ctx;
     this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? 4);
+    this.#coalescer = new SubmitCoalescer<SlurmJob>({
+      slots: this.#slots,
+      maxBatch: () => this.#maxArraySize(),
+      send: (batch) => this.#sendBatch(batch),
+      track: (p) => ctx.work.track(p),
+    });
   }
 
-  /** Groups `jobs` into arrays and single jobs and starts their sbatch calls (tracked, not awaited). */
+  /**
+   * Files each job: without dependencies under its resource shape, to go out with the other jobs
+   * of that shape as one array; with dependencies alone (tracked, not awaited).
+   */
   submit(jobs: readonly JobHandle[]): void {
     const ctx = this.#ctx;
     const host = ctx.host;
-    // Fan-outs: same Jobspec object, no dependencies, same urgency.
-    const groups = new Map<object, Map<number, SlurmJob[]>>();
-    const singles: SlurmJob[] = [];
-    const starts: (() => Promise<void>)[] = [];
     for (const handle of jobs) {
       const spec = host.spec(handle) as BatchSpecView;
-      const urgency = host.urgency(handle);
-      const job = newSubmittedJob(handle, host.jobid(handle).f58, tasksRunInSrunStep(spec), urgency);
+      const job = newSubmittedJob(handle, host.jobid(handle).f58, tasksRunInSrunStep(spec), host.urgency(handle));
       ctx.jobs.set(handle, job);
       if (host.dependencies(handle, 'afterok').length > 0 || host.dependencies(handle, 'afterany').length > 0) {
-        singles.push(job);
+        ctx.work.track(this.#submitOne(job));
         continue;
       }
-      let byUrgency = groups.get(spec as object);
-      if (!byUrgency) groups.set(spec as object, (byUrgency = new Map()));
-      let list = byUrgency.get(urgency);
-      if (!list) byUrgency.set(urgency, (list = []));
-      list.push(job);
+      this.#coalescer.add(this.#shapeKey(spec, job.wantHeld), job);
     }
-    const env = new Lazy(() => processEnvironment());
-    for (const byUrgency of groups.values()) {
-      for (const list of byUrgency.values()) {
-        if (list.length === 1) singles.push(list[0]!);
-        else starts.push(() => this.#submitArray(list, env));
-      }
-    }
-    for (const job of singles) starts.push(() => this.#submitOne(job, env));
-    for (const start of starts) ctx.work.track(start());
   }
 
   /** Lets queued submissions through at once (they see the backend closed and give up). */
@@ -79,7 +78,35 @@ export class SlurmSubmitter {
     for (const j of this.#ctx.jobs.values()) if (j.phase === Phase.SUBMITTING) settleSubmitted(j, undefined);
   }
 
-  async #submitOne(job: SlurmJob, env: Env): Promise<void> {
+  /** What Slurm fixes for a whole array: jobs with the same key can share one. */
+  #shapeKey(spec: BatchSpecView, hold: boolean): string {
+    const o = this.#ctx.opts;
+    const mpi = spec.numTasks > 1 ? (jobMpi(spec)?.flavour ?? null) : null; // the array's one task launch
+    return JSON.stringify([spec.numTasks, spec.coresPerTask, spec.gpusPerTask, spec.numNodes ?? null, spec.exclusive, durationToTimeLimit(spec.duration) ?? null, spec.queue ?? o.partition ?? null, o.account ?? null, hold, mpi]);
+  }
+
+  /** Most tasks per array: the option, else the cluster's `MaxArraySize`, else Slurm's default. */
+  async #maxArraySize(): Promise<number> {
+    const max = this.#ctx.opts.maxArraySize;
+    if (max !== undefined) return max;
+    try {
+      return (await this.#ctx.clusterConfig()).maxArraySize;
+    } catch {
+      return DEFAULT_MAX_ARRAY_SIZE;
+    }
+  }
+
+  /** One coalesced batch (the coalescer holds a slot): one sbatch, every job of it reported. */
+  async #sendBatch(batch: SlurmJob[]): Promise<void> {
+    try {
+      await this.#sbatch(batch, new Lazy(() => processEnvironment()), {});
+    } catch (error) {
+      // Nothing in #sbatch should throw; if it does, no job of the batch is left behind.
+      this.#giveUp(batch, 'exec', `sbatch failed: ${errorText(error)}`);
+    }
+  }
+
+  async #submitOne(job: SlurmJob): Promise<void> {
     const ctx = this.#ctx;
     const host = ctx.host;
     const afterok: string[] = [];
@@ -103,7 +130,7 @@ export class SlurmSubmitter {
       const id = await this.#slurmIdOf(d);
       if (id !== undefined && ctx.outcomes.get(d) === Outcome.UNKNOWN) afterany.push(id);
     }
-    await this.#sbatch([job], env, { afterok, afterany });
+    await this.#slots.run(() => this.#sbatch([job], new Lazy(() => processEnvironment()), { afterok, afterany }));
   }
 
   /** The Slurm id of a job of this backend, once its sbatch returned (undefined if it never got one). */
@@ -111,84 +138,97 @@ export class SlurmSubmitter {
     return this.#ctx.jobs.get(job)?.submitted ?? Promise.resolve(this.#ctx.host.nativeId(job));
   }
 
-  async #submitArray(jobs: SlurmJob[], env: Env): Promise<void> {
-    let chunk = this.#ctx.opts.maxArraySize;
-    if (chunk === undefined) {
-      try {
-        chunk = (await this.#ctx.clusterConfig()).maxArraySize;
-      } catch {
-        chunk = DEFAULT_MAX_ARRAY_SIZE;
-      }
-    }
-    const parts: Promise<void>[] = [];
-    for (let i = 0; i < jobs.length; i += chunk) parts.push(this.#sbatch(jobs.slice(i, i + chunk), env, {}));
-    await Promise.all(parts);
-  }
-
-  /** Renders, writes and submits one job or one array; reports the outcome to the host. */
-  async #sbatch(jobs: SlurmJob[], env: Env, dependencies: BatchScriptInput['dependencies']): Promise<void> {
+  /**
+   * Renders, writes and submits one job or one array (the caller holds a submit slot); reports
+   * the outcome of every job to the host.
+   */
+  async #sbatch(batch: SlurmJob[], env: Env, dependencies: BatchScriptInput['dependencies']): Promise<void> {
     const ctx = this.#ctx;
     const host = ctx.host;
-    await this.#slots.acquire();
+    if (ctx.closed) return this.#giveUp(batch, undefined, '');
+    // Canceled while waiting: they never reach Slurm.
+    const jobs = batch.filter((j) => !j.cancelRequested);
+    if (jobs.length < batch.length) this.#giveUp(batch.filter((j) => j.cancelRequested), undefined, '');
+    if (jobs.length === 0) return;
+    const first = jobs[0]!;
+    const hold = first.wantHeld;
+    let sbatchArgs: string[];
+    let taskFiles: readonly TaskBodyFile[] = [];
     try {
-      if (ctx.closed) return this.#giveUp(jobs, undefined, '');
-      const live = jobs.filter((j) => !j.cancelRequested);
-      if (live.length === 0) return this.#giveUp(jobs, undefined, '');
-      const first = jobs[0]!;
-      const hold = first.wantHeld;
-      let sbatchArgs: string[];
-      try {
-        const rendered = renderBatchScript(this.#scriptInput(jobs, env, hold, dependencies));
-        await (this.#logDirReady ??= mkdir(ctx.logDir, { recursive: true }));
-        const file = slurmScriptPath(ctx.logDir, first.f58);
-        await writeFile(file, rendered.script, { mode: 0o700 });
-        sbatchArgs = [...rendered.sbatchArgs, file];
-      } catch (error) {
-        return this.#giveUp(jobs, 'exec', `cannot prepare the batch script: ${errorText(error)}`);
-      }
-      let out: string;
-      try {
-        const retryable = retryFor(ctx.opts.submitRetryMs ?? 60_000, slurmControllerUnreachable, () => ctx.closed);
-        out = (await retry(() => ctx.commands.run('sbatch', sbatchArgs), retryable)).stdout;
-      } catch (error) {
-        const text = error instanceof SchedulerCommandError ? lastLine(error.stderr) || error.message : errorText(error);
-        const hasDeps = Object.values(dependencies).some((ids) => ids !== undefined && ids.length > 0);
-        return this.#giveUp(jobs, hasDeps && /dependency/i.test(text) ? 'dependency' : 'exec', `sbatch failed: ${text}`);
-      }
-      const id = parseSbatchParsable(out);
-      if (id === undefined) return this.#giveUp(jobs, 'exec', `sbatch printed no job id: ${firstLine(out)}`);
-      const now = Date.now();
-      jobs.forEach((j, i) => {
-        j.nativeId = jobs.length > 1 ? `${id}_${i}` : id;
-        j.knownAt = now;
-        j.phase = Phase.QUEUED;
-        j.held = hold;
-        host.setNativeId(j.handle, j.nativeId);
-        settleSubmitted(j, j.nativeId);
-      });
-      // What changed while sbatch ran: cancels, urgency.
-      for (const j of jobs) {
-        if (j.cancelRequested) ctx.work.serial(j, () => scancel(ctx, j, []));
-        else if (j.wantHeld !== j.held) ctx.work.serial(j, () => applyHold(ctx, j));
-      }
-    } finally {
-      this.#slots.release();
+      const rendered = jobs.length === 1 ? { ...renderBatchScript(this.#scriptInput(jobs, env, hold, dependencies)), taskFiles: [] } : this.#renderArray(jobs, env, hold);
+      await (this.#logDirReady ??= mkdir(ctx.logDir, { recursive: true }));
+      taskFiles = rendered.taskFiles;
+      await Promise.all(taskFiles.map((f) => writeFile(f.path, f.text, { mode: 0o600 })));
+      const file = slurmScriptPath(ctx.logDir, first.f58);
+      await writeFile(file, rendered.script, { mode: 0o700 });
+      sbatchArgs = [...rendered.sbatchArgs, file];
+    } catch (error) {
+      return this.#giveUp(jobs, 'exec', `cannot prepare the batch script: ${errorText(error)}`);
+    }
+    let out: string;
+    try {
+      const retryable = retryFor(ctx.opts.submitRetryMs ?? 60_000, slurmControllerUnreachable, () => ctx.closed);
+      out = (await retry(() => ctx.commands.run('sbatch', sbatchArgs), retryable)).stdout;
+    } catch (error) {
+      await Promise.all(taskFiles.map((f) => rm(f.path, { force: true }).catch(() => undefined)));
+      const text = error instanceof SchedulerCommandError ? lastLine(error.stderr) || error.message : errorText(error);
+      const hasDeps = Object.values(dependencies).some((ids) => ids !== undefined && ids.length > 0);
+      return this.#giveUp(jobs, hasDeps && /dependency/i.test(text) ? 'dependency' : 'exec', `sbatch failed: ${text}`);
+    }
+    const id = parseSbatchParsable(out);
+    if (id === undefined) return this.#giveUp(jobs, 'exec', `sbatch printed no job id: ${firstLine(out)}`);
+    const now = Date.now();
+    jobs.forEach((j, i) => {
+      j.nativeId = jobs.length > 1 ? `${id}_${i}` : id;
+      j.knownAt = now;
+      j.phase = Phase.QUEUED;
+      j.held = hold;
+      host.setNativeId(j.handle, j.nativeId);
+      settleSubmitted(j, j.nativeId);
+    });
+    // What changed while sbatch ran (or, for a job that joined the batch, while it waited): cancels, urgency.
+    for (const j of jobs) {
+      if (j.cancelRequested) ctx.work.serial(j, () => scancel(ctx, j, []));
+      else if (j.wantHeld !== j.held) ctx.work.serial(j, () => applyHold(ctx, j));
     }
   }
 
-  /** What the jobs' script is rendered from: the first job's spec, resolved. */
+  /** The array script of several jobs of one shape: each task runs its own job. */
+  #renderArray(jobs: SlurmJob[], env: Env, hold: boolean): ReturnType<typeof renderCoalescedBatchScript> {
+    const host = this.#ctx.host;
+    // Jobs of one Jobspec object share their task input (rendered once).
+    const bySpec = new Map<object, SlurmTaskInput>();
+    const tasks = jobs.map((j) => {
+      const spec = host.spec(j.handle) as BatchSpecView;
+      let job = bySpec.get(spec);
+      if (!job) bySpec.set(spec, (job = this.#taskInput(spec, env)));
+      return { id: j.f58, job };
+    });
+    return renderCoalescedBatchScript(this.#scriptInput(jobs, env, hold, {}), tasks);
+  }
+
+  /** What one job runs, resolved from its spec. */
+  #taskInput(spec: BatchSpecView, env: Env): SlurmTaskInput {
+    const logDir = this.#ctx.logDir;
+    return {
+      command: spec.command,
+      environment: spec.environment ?? env.get(),
+      name: jobName(spec),
+      logDir,
+      cwd: jobCwd(spec),
+      ...pathTemplates(spec, logDir),
+      numTasks: spec.numTasks,
+      ...optional('files', spec.files),
+    };
+  }
+
+  /** What the script and sbatch options are rendered from: the first job's spec, resolved, and the submission's options. */
   #scriptInput(jobs: SlurmJob[], env: Env, hold: boolean, dependencies: BatchScriptInput['dependencies']): BatchScriptInput {
     const ctx = this.#ctx;
     const spec = ctx.host.spec(jobs[0]!.handle) as BatchSpecView;
     return {
+      ...this.#taskInput(spec, env),
       ids: jobs.map((j) => j.f58),
-      command: spec.command,
-      environment: spec.environment ?? env.get(),
-      name: jobName(spec),
-      logDir: ctx.logDir,
-      cwd: jobCwd(spec),
-      ...pathTemplates(spec, ctx.logDir),
-      numTasks: spec.numTasks,
       coresPerTask: spec.coresPerTask,
       gpusPerTask: spec.gpusPerTask,
       ...(spec.numNodes !== undefined && { numNodes: spec.numNodes }),
@@ -199,7 +239,6 @@ export class SlurmSubmitter {
       hold,
       dependencies,
       ...optional('arrayThrottle', ctx.opts.arrayThrottle),
-      ...optional('files', spec.files),
       ...optional('mpi', jobMpi(spec)),
     };
   }
