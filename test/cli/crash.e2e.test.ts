@@ -113,7 +113,9 @@ describeSlurm('Slurm', () => {
     expect(atKill).toHaveLength(N);
     const submitted = atKill.filter((r) => r.nativeId !== undefined).length;
     expect(submitted).toBeGreaterThan(0);
-    expect(submitted).toBeLessThan(N); // killed mid fan-out
+    // Jobs of one shape go out as one coalesced array, so all N may have their ids by now; a kill
+    // with sbatch in flight is test/slurm/coalesce.test.ts's (re-adopted by script path there).
+    expect(submitted).toBeLessThanOrEqual(N);
 
     const w = await jobf(['wait'], { cwd });
     expect(w.stderr).toBe('');
