@@ -25,3 +25,6 @@ export { OutcomeTable, Outcome } from './outcomes.js';
 export { BackgroundWork, type ControlChain } from './background-work.js';
 export { firstLine, lastLine, errorText } from './text.js';
 export { expandIndexRange } from './index-range.js';
+export { Phase, newSubmittedBatchJob, newAdoptedBatchJob, settleSubmitted, abandonUnsubmitted, optional, type BatchJob, type SubmitterContext } from './tracked-job.js';
+export { BatchContext } from './context.js';
+export { checkBatchOptions, type BatchBackendOptions, type CheckedBatchOptions } from './options.js';

@@ -3,9 +3,10 @@
  *
  * @module
  */
+import type { BatchBackendOptions } from '../batch/options.js';
 
 /** Options of {@link SgeBackend}. */
-export interface SgeBackendOptions {
+export interface SgeBackendOptions extends BatchBackendOptions {
   /**
    * Folder for generated scripts (`<f58>.sge`), status files (`<f58>.status`), `{{tmpdir}}`
    * folders (`<f58>.d`) and default outputs (`<f58>.out`, `<f58>.err`). Must be on a filesystem
@@ -19,16 +20,10 @@ export interface SgeBackendOptions {
   project?: string;
   /** Parallel environment for jobs asking for more than one core on one host (`-pe NAME N`). Default `smp`. */
   smpParallelEnvironment?: string;
-  /** Poll interval bounds in ms. Defaults: `min` 250, `max` 5000. */
-  pollInterval?: { min?: number; max?: number };
   /** Array fan-outs run at most this many tasks at once (`-tc N`). Default: no limit. */
   arrayThrottle?: number;
   /** Most tasks per `qsub -t` (the cell's `max_aj_tasks`); bigger fan-outs are split. Default 75000. */
   maxArraySize?: number;
-  /** Prepended to every Grid Engine command, e.g. `['ssh', 'login1']`. Default: none. */
-  commandPrefix?: string[];
-  /** Most qsub calls in flight at once. Default 4. */
-  submitConcurrency?: number;
   /**
    * How long qsub is retried while qmaster cannot be reached (nothing was submitted), in ms.
    * Default 60000; 0 disables retries.
@@ -40,8 +35,6 @@ export interface SgeBackendOptions {
    * qstat). Default 30000.
    */
   vanishGraceMs?: number;
-  /** Kill a Grid Engine command that runs longer than this (ms). Default 60000. */
-  commandTimeoutMs?: number;
   /**
    * Accounting file read for jobs that left qstat without a status file (adopted jobs, jobs
    * killed by `qdel` or `h_rt`). Default `$SGE_ROOT/$SGE_CELL/common/accounting`

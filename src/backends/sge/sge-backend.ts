@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { checkBatchOptions } from '../batch/options.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { AccountingReader, defaultAccountingFile } from './accounting.js';
 import { sgeCommands } from './commands.js';
@@ -60,19 +61,12 @@ export class SgeBackend implements Backend {
    * @throws {@link InvalidArgumentError} for a missing or unusable `logDir` or out-of-range numbers.
    */
   constructor(opts: SgeBackendOptions) {
-    if (typeof opts?.logDir !== 'string' || opts.logDir === '') throw new InvalidArgumentError('opts.logDir', 'must be a non-empty path');
-    const logDir = path.resolve(opts.logDir);
+    const checked = checkBatchOptions(opts, path.resolve);
+    const logDir = checked.logDir;
     const problem = directivePathProblem(logDir);
     if (problem !== undefined) throw new InvalidArgumentError('opts.logDir', `${JSON.stringify(logDir)} ${problem}`);
-    const min = opts.pollInterval?.min ?? 250;
-    const max = opts.pollInterval?.max ?? 5000;
-    if (!(min > 0) || !(max >= min)) throw new InvalidArgumentError('opts.pollInterval', `needs 0 < min <= max (got min ${min}, max ${max})`);
-    for (const key of ['arrayThrottle', 'maxArraySize', 'submitConcurrency'] as const) {
-      const v = opts[key];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InvalidArgumentError(`opts.${key}`, `must be a positive integer (got ${String(v)})`);
-    }
-    this.pollInterval = { min, max };
-    const commands = sgeCommands({ prefix: opts.commandPrefix ?? [], timeoutMs: opts.commandTimeoutMs ?? 60_000 });
+    this.pollInterval = checked.pollInterval;
+    const commands = sgeCommands({ prefix: [...checked.commandPrefix], timeoutMs: checked.commandTimeoutMs });
     const accountingFile = opts.accountingFile === false ? undefined : (opts.accountingFile ?? defaultAccountingFile());
     this.#ctx = new SgeContext(opts, logDir, commands, new AccountingReader(accountingFile, commands));
     this.#qdel = new QdelBatch(this.#ctx);

@@ -17,6 +17,7 @@ import { Outcome } from '../batch/outcomes.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
+import { abandonUnsubmitted } from '../batch/tracked-job.js';
 import { errorText, firstLine, lastLine } from '../batch/text.js';
 import { sgeQmasterUnreachable } from './commands.js';
 import { SGE_SCRIPT_SUFFIX, type SgeContext } from './context.js';
@@ -201,15 +202,6 @@ export class SgeSubmitter {
 
   /** The jobs never reach Grid Engine: raise `type` (unless canceled already), then abandon them. */
   #giveUp(jobs: SgeJob[], type: string | undefined, note: string): void {
-    const ctx = this.#ctx;
-    const host = ctx.host;
-    for (const j of jobs) {
-      if (j.phase === Phase.DONE) continue;
-      ctx.done(j);
-      settleSubmitted(j, undefined);
-      if (ctx.closed) continue;
-      if (type !== undefined && !j.cancelRequested) host.exception(j.handle, type, 0, note);
-      host.abandoned(j.handle);
-    }
+    abandonUnsubmitted(this.#ctx, jobs, type, note);
   }
 }

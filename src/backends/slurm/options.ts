@@ -3,9 +3,10 @@
  *
  * @module
  */
+import type { BatchBackendOptions } from '../batch/options.js';
 
 /** Options of {@link SlurmBackend}. */
-export interface SlurmBackendOptions {
+export interface SlurmBackendOptions extends BatchBackendOptions {
   /**
    * Folder for generated scripts (`<f58>.sbatch`), task body files of coalesced arrays
    * (`<f58>.task`), status files (`<f58>.status`), `{{tmpdir}}` folders (`<f58>.d`) and default
@@ -17,8 +18,6 @@ export interface SlurmBackendOptions {
   partition?: string;
   /** Account to charge (`--account`). Default: the user's default account. */
   account?: string;
-  /** Poll interval bounds in ms. Defaults: `min` 250, `max` 5000. */
-  pollInterval?: { min?: number; max?: number };
   /** Array fan-outs run at most this many tasks at once (`--array=...%N`). Default: no limit. */
   arrayThrottle?: number;
   /**
@@ -26,10 +25,6 @@ export interface SlurmBackendOptions {
    * Default: read once from `scontrol show config`.
    */
   maxArraySize?: number;
-  /** Prepended to every Slurm command, e.g. `['ssh', 'login1']`. Default: none. */
-  commandPrefix?: string[];
-  /** Most sbatch calls in flight at once. Default 4. */
-  submitConcurrency?: number;
   /**
    * How long sbatch is retried while the controller cannot be reached (connection refused:
    * nothing was submitted), in ms. Default 60000; 0 disables retries.
@@ -40,6 +35,4 @@ export interface SlurmBackendOptions {
    * is declared lost, in ms (status files can lag on shared filesystems). Default 30000.
    */
   vanishGraceMs?: number;
-  /** Kill a Slurm command that runs longer than this (ms). Default 60000. */
-  commandTimeoutMs?: number;
 }

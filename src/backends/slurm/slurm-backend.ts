@@ -8,8 +8,8 @@
  */
 import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
-import { InvalidArgumentError } from '../../util/errors.js';
 import { jobMpi } from '../batch/mpi.js';
+import { checkBatchOptions } from '../batch/options.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { slurmCommands } from './commands.js';
 import { SlurmContext } from './context.js';
@@ -58,17 +58,10 @@ export class SlurmBackend implements Backend {
    * @throws {@link InvalidArgumentError} for a missing `logDir` or out-of-range numbers.
    */
   constructor(opts: SlurmBackendOptions) {
-    if (typeof opts?.logDir !== 'string' || opts.logDir === '') throw new InvalidArgumentError('opts.logDir', 'must be a non-empty path');
-    const min = opts.pollInterval?.min ?? 250;
-    const max = opts.pollInterval?.max ?? 5000;
-    if (!(min > 0) || !(max >= min)) throw new InvalidArgumentError('opts.pollInterval', `needs 0 < min <= max (got min ${min}, max ${max})`);
-    for (const key of ['arrayThrottle', 'maxArraySize', 'submitConcurrency'] as const) {
-      const v = opts[key];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InvalidArgumentError(`opts.${key}`, `must be a positive integer (got ${String(v)})`);
-    }
-    this.pollInterval = { min, max };
-    const commands = slurmCommands({ prefix: opts.commandPrefix ?? [], timeoutMs: opts.commandTimeoutMs ?? 60_000 });
-    this.#ctx = new SlurmContext(opts, path.resolve(opts.logDir), commands);
+    const checked = checkBatchOptions(opts, path.resolve);
+    this.pollInterval = checked.pollInterval;
+    const commands = slurmCommands({ prefix: [...checked.commandPrefix], timeoutMs: checked.commandTimeoutMs });
+    this.#ctx = new SlurmContext(opts, checked.logDir, commands);
     this.#submitter = new SlurmSubmitter(this.#ctx);
     this.#poller = new SlurmPoller(this.#ctx);
     this.#recovery = new SlurmRecovery(this.#ctx, (jobs) => this.submit(jobs));

@@ -22,6 +22,7 @@ import { Outcome } from '../batch/outcomes.js';
 import { jobMpi } from '../batch/mpi.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
+import { abandonUnsubmitted, optional } from '../batch/tracked-job.js';
 import { errorText, firstLine, lastLine } from '../batch/text.js';
 import { applyHold, scancel } from './control.js';
 import { DEFAULT_MAX_ARRAY_SIZE, type SlurmContext } from './context.js';
@@ -245,19 +246,6 @@ export class SlurmSubmitter {
 
   /** The jobs never reach Slurm: raise `type` (unless canceled already), then abandon them. */
   #giveUp(jobs: SlurmJob[], type: string | undefined, note: string): void {
-    const ctx = this.#ctx;
-    const host = ctx.host;
-    for (const j of jobs) {
-      if (j.phase === Phase.DONE) continue;
-      ctx.done(j);
-      settleSubmitted(j, undefined);
-      if (ctx.closed) continue;
-      if (type !== undefined && !j.cancelRequested) host.exception(j.handle, type, 0, note);
-      host.abandoned(j.handle);
-    }
+    abandonUnsubmitted(this.#ctx, jobs, type, note);
   }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
