@@ -19,7 +19,7 @@ trap cleanup EXIT
 engines=(
   "slurm|scripts/slurm/start-dev-cluster.sh|scripts/slurm/stop-dev-cluster.sh|sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix|alloc'"
   "sge|scripts/sge/start-dev-cluster.sh|scripts/sge/stop-dev-cluster.sh|qstat >/dev/null 2>&1"
-  "flux|scripts/flux/start-dev-instance.sh|scripts/flux/stop-dev-instance.sh|[ -n \"\${FLUX_URI:-}\" ] && flux uptime >/dev/null 2>&1"
+  "flux|scripts/flux/start-dev-instance.sh|scripts/flux/stop-dev-instance.sh|u=\"\${FLUX_URI:-\$(cat /run/jobfutures-flux/uri 2>/dev/null)}\"; [ -n \"\$u\" ] && FLUX_URI=\"\$u\" PATH=\"\$PATH:\${FLUX_PREFIX:-/opt/jobfutures-flux}/bin\" flux uptime >/dev/null 2>&1"
 )
 pids=()
 names=()
