@@ -55,6 +55,16 @@ await describeSge('workflows on Grid Engine', () => {
     expect(text(join(root, 'complete', '120', 'job_error.txt'))).toBe('FAILED: exit code 5');
   }, 300_000);
 
+  it('a job the scheduler refuses before it runs gets job_error.txt with the scheduler\'s reason, in complete/', async () => {
+    const root = join(base, 'refused');
+    setupWatchRoot(root);
+    dropJob(root, 'r', 'echo never\n');
+    const summary = await watchInbox({ root, backend: 'sge', backendOptions: { queue: 'no-such-queue' }, period: 0.2, exitWhenIdle: true });
+    expect(summary).toEqual({ submitted: 1, completed: 1, failed: 1 });
+    expect(text(join(root, 'complete', 'r', 'job_error.txt'))).toMatch(/^FAILED: \w+: .*queue/i);
+    expect(lines(join(root, 'complete', 'r', 'job_status.txt'))[0]).toMatch(/^FAILED /);
+  }, 300_000);
+
   it('jobf --backend sge watch killed with SIGKILL mid-way, 5 times: every folder completes, each job ran once', async () => {
     const root = join(base, 'crash');
     const log = join(base, 'crash.log');
