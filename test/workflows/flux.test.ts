@@ -7,13 +7,13 @@
  * get Flux's own FLUX_* variables (not JOBFUTURES_*).
  */
 import { randomInt } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { JobExecutor } from '../../src/executor/index.js';
-import { AppRegistry, type AppTask } from '../../src/workflows/apps/index.js';
+import { AppRegistry, pollingLoop, type AppTask } from '../../src/workflows/apps/index.js';
 import { loadRuns, scan } from '../../src/workflows/scan/index.js';
 import { setupWatchRoot, watchInbox, type WatchEvent } from '../../src/workflows/watch/index.js';
 import { describeFlux } from '../flux/instance.js';
@@ -21,6 +21,21 @@ import { waitFor } from '../behaviour/helpers.js';
 import { jobf, jobfProcess, prepareBin } from '../cli/helpers/jobf.js';
 import { tempDir } from '../store/helpers.js';
 import { dropJob, lines, names, text } from './helpers.js';
+
+/** Live processes whose argv contains `word` (the instance runs on this machine: its jobs run here). */
+function processesWith(word: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(word) && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 describeFlux('workflows on Flux', (inst) => {
   let base = '';
@@ -144,5 +159,36 @@ describeFlux('workflows on Flux', (inst) => {
     expect(rf.returncode).toBe(128 + 9);
     expect(await fast.readStdout()).not.toContain('got-term');
     expect([slow.poll(), fast.poll()]).toEqual(['USER_KILLED', 'USER_KILLED']);
+  }, 300_000);
+
+  it('app registry: independent tasks (numProcs 3, mpi false) see FLUX_TASK_RANK; pollingLoop kills 4 tasks on its timeout, leaving none', async () => {
+    await using ex = new JobExecutor({ backend: 'flux', uri: inst.uri, logDir: join(base, 'app-logs-multi') });
+    const apps = new AppRegistry(ex, { workdir: join(base, 'work-multi'), mpi: false });
+    apps.register('sh', { fullPath: '/bin/sh' });
+    const ranks = apps.launch('sh', { numProcs: 3, appArgs: ['-c', 'echo "rank $FLUX_TASK_RANK of $FLUX_JOB_SIZE"'] });
+    expect((await ranks).result).toBe('COMPLETED');
+    expect((await ranks.readStdout()).split('\n').filter((l) => l !== '').sort()).toEqual(['rank 0 of 3', 'rank 1 of 3', 'rank 2 of 3']);
+
+    const marker = `${600 + Math.random()}`;
+    apps.register('sleep', { fullPath: '/bin/sleep' });
+    const task = apps.launch('sleep', { numProcs: 4, appArgs: [marker] });
+    await waitFor(() => processesWith(marker).length >= 4, 120_000, '4 tasks');
+    const out = await pollingLoop(task, { timeout: 0 });
+    expect(out.status).toBe('KILLED_ON_TIMEOUT');
+    expect(out.state).toBe('USER_KILLED');
+    await waitFor(() => processesWith(marker).length === 0, 30_000, 'no task left');
+  }, 300_000);
+
+  it('app registry: pollingLoop kills an MPI launch (4 ranks, Open MPI) on its timeout, leaving no rank', async () => {
+    await using ex = new JobExecutor({ backend: 'flux', uri: inst.uri, logDir: join(base, 'app-logs-mpi') });
+    const apps = new AppRegistry(ex, { workdir: join(base, 'work-mpi') });
+    const marker = `${600 + Math.random()}`;
+    apps.register('sleep', { fullPath: '/bin/sleep' });
+    const task = apps.launch('sleep', { numProcs: 4, mpi: 'openmpi', appArgs: [marker] });
+    await waitFor(() => processesWith(marker).length >= 4, 120_000, '4 ranks');
+    const out = await pollingLoop(task, { timeout: 0 });
+    expect(out.status).toBe('KILLED_ON_TIMEOUT');
+    expect(out.state).toBe('USER_KILLED');
+    await waitFor(() => processesWith(marker).length === 0, 30_000, 'no rank left');
   }, 300_000);
 });

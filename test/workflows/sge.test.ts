@@ -7,13 +7,13 @@
  * One task per job here: multi-task Grid Engine jobs need MPI (not tested here).
  */
 import { randomInt } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { JobExecutor } from '../../src/executor/index.js';
-import { AppRegistry, type AppTask } from '../../src/workflows/apps/index.js';
+import { AppRegistry, pollingLoop, type AppTask } from '../../src/workflows/apps/index.js';
 import { loadRuns, scan } from '../../src/workflows/scan/index.js';
 import { setupWatchRoot, watchInbox, type WatchEvent } from '../../src/workflows/watch/index.js';
 import { describeSge } from '../sge/cluster.js';
@@ -21,6 +21,21 @@ import { waitFor } from '../behaviour/helpers.js';
 import { jobf, jobfProcess, prepareBin } from '../cli/helpers/jobf.js';
 import { tempDir } from '../store/helpers.js';
 import { dropJob, lines, names, text } from './helpers.js';
+
+/** Live processes whose argv contains `word` (this is a single-host cell: the jobs run here). */
+function processesWith(word: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(word) && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 await describeSge('workflows on Grid Engine', () => {
   let base = '';
@@ -153,5 +168,18 @@ await describeSge('workflows on Grid Engine', () => {
     expect(rf.returncode).toBe(-9);
     expect(await fast.readStdout()).not.toContain('got-term');
     expect([slow.poll(), fast.poll()]).toEqual(['USER_KILLED', 'USER_KILLED']);
+  }, 300_000);
+
+  it('app registry: pollingLoop kills a running app (one process) on its timeout, leaving no process', async () => {
+    await using ex = new JobExecutor({ backend: 'sge', logDir: join(base, 'app-logs-loop'), pollInterval: { min: 200, max: 1000 } });
+    const apps = new AppRegistry(ex, { workdir: join(base, 'work-loop') });
+    const marker = `${600 + Math.random()}`;
+    apps.register('sleep', { fullPath: '/bin/sleep' });
+    const task = apps.launch('sleep', { appArgs: [marker] });
+    await waitFor(() => processesWith(marker).length >= 1 && task.poll() === 'RUNNING', 120_000, 'the app to run');
+    const out = await pollingLoop(task, { timeout: 0 });
+    expect(out.status).toBe('KILLED_ON_TIMEOUT');
+    expect(out.state).toBe('USER_KILLED');
+    await waitFor(() => processesWith(marker).length === 0, 60_000, 'no process left');
   }, 300_000);
 });
