@@ -12,6 +12,7 @@ import {
   parseQstatJobXml,
   parseQstatXml,
   parseQsubTerse,
+  qsubErrorLine,
   qstatRowKeys,
   type QstatRow,
 } from '../../src/backends/sge/parse.js';
@@ -21,6 +22,15 @@ import { decodeXmlEntities, parseXml } from '../../src/backends/sge/xml.js';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fx = (name: string) => readFileSync(path.join(dir, name), 'utf8');
 const brief = (rows: QstatRow[]) => rows.map((r) => `${r.jobId}${r.taskIds.length ? `[${r.taskIds.join(',')}]` : ''} ${r.state}`);
+
+describe('qsubErrorLine', () => {
+  it('keeps the reason, not the trailing Exiting. line', () => {
+    expect(qsubErrorLine('Unable to run job: Job was rejected because job requests unknown queue "q"\nExiting.\n')).toBe('Unable to run job: Job was rejected because job requests unknown queue "q"');
+    expect(qsubErrorLine('warning: x\nqsub: bad option\n')).toBe('qsub: bad option');
+    expect(qsubErrorLine('Exiting.\n')).toBe('Exiting.');
+    expect(qsubErrorLine('')).toBe('');
+  });
+});
 
 describe('parseQsubTerse', () => {
   it('reads a job id and array ranges from real output', () => {

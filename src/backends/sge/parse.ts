@@ -30,6 +30,18 @@ export function parseQsubTerse(stdout: string): QsubResult | undefined {
   return { jobId: m[1]!, tasks: { first: Number(m[2]), last: Number(m[3]), step: Number(m[4]) } };
 }
 
+/**
+ * The decisive line of a failed `qsub`'s stderr: its last non-empty line, without the `Exiting.`
+ * line Grid Engine's clients end an error with (it would hide the reason).
+ *
+ * @example qsubErrorLine('Unable to run job: ... unknown queue "q"\nExiting.\n') → 'Unable to run job: ... unknown queue "q"'
+ */
+export function qsubErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  while (lines.length > 1 && /^exiting\.?$/i.test(lines[lines.length - 1]!)) lines.pop();
+  return lines[lines.length - 1] ?? '';
+}
+
 /** One `<job_list>` of `qstat -xml`: a job, one array task, or a line of pending array tasks. */
 export interface QstatRow {
   /** SGE's job number. */

@@ -18,12 +18,12 @@ import { retry, retryFor } from '../batch/retry.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
 import { abandonUnsubmitted } from '../batch/tracked-job.js';
-import { errorText, firstLine, lastLine } from '../batch/text.js';
+import { errorText, firstLine } from '../batch/text.js';
 import { sgeQmasterUnreachable } from './commands.js';
 import { SGE_SCRIPT_SUFFIX, type SgeContext } from './context.js';
 import { applyHold, type QdelBatch } from './control.js';
 import { jobNumber, newSubmittedJob, Phase, settleSubmitted, type SgeJob } from './job.js';
-import { parseQsubTerse } from './parse.js';
+import { parseQsubTerse, qsubErrorLine } from './parse.js';
 import { durationToHardRuntime, renderSgeScript, type SgeScriptInput, type SgeTaskFields } from './render-script.js';
 
 type Env = Lazy<Record<string, string>>;
@@ -142,7 +142,7 @@ export class SgeSubmitter {
         const retryable = retryFor(ctx.opts.submitRetryMs ?? 60_000, sgeQmasterUnreachable, () => ctx.closed);
         out = (await retry(() => ctx.commands.run('qsub', ['-terse', file]), retryable)).stdout;
       } catch (error) {
-        const text = error instanceof SchedulerCommandError ? lastLine(error.stderr) || error.message : errorText(error);
+        const text = error instanceof SchedulerCommandError ? qsubErrorLine(error.stderr) || error.message : errorText(error);
         return this.#giveUp(jobs, 'exec', `qsub failed: ${text}`);
       }
       const parsed = parseQsubTerse(out);
