@@ -4,7 +4,7 @@
  * and MPICH; a failing rank fails the job with its code; several tasks without the `mpi` option
  * are still refused.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,12 +12,29 @@ import { MpiNotFoundError } from '../../src/backends/batch/mpi.js';
 import { UnsatisfiableRequestError } from '../../src/core/errors.js';
 import { JobExecutor } from '../../src/executor/index.js';
 import { Jobspec } from '../../src/jobspec/index.js';
+import { waitFor } from '../behaviour/helpers.js';
 import { describeSge } from '../sge/cluster.js';
 import { describeMpi, programs, ranks } from './setup.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const mpiSpec = (command: string[], mpi: string, environment: Record<string, string> = ENV) =>
   Jobspec.fromCommand(command, { numTasks: 4, environment, duration: '5m' }).setAttribute('system.shell.options.mpi', mpi);
+
+/** Pids of live processes whose command line is exactly `argv`. */
+function processesRunning(argv: readonly string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === want && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 await describeSge('MPI jobs on Grid Engine', () => {
   describeMpi('on the dev cell', () => {
@@ -69,6 +86,30 @@ await describeSge('MPI jobs on Grid Engine', () => {
       expect(mpiNative.split('.')[0]).not.toBe(plainNative.split('.')[0]);
       expect(readFileSync(path.join(dir, `${futs[0]!.id!.f58}.sge`), 'utf8')).toContain('#$ -pe smp 4');
     }, 180_000);
+
+    for (const flavour of ['openmpi', 'mpich'] as const) {
+      it(`mpi=${flavour}: canceling a running MPI job ends every rank`, async () => {
+        const argv = ['sleep', `${600 + Math.random()}`];
+        const fut = ex.submit(mpiSpec(argv, flavour));
+        await waitFor(() => processesRunning(argv).length === 4, 60_000, '4 ranks');
+        expect(ex.cancel(fut.id!)).toBe(true);
+        const r = await fut;
+        expect(r.result).toBe('CANCELED');
+        await waitFor(() => processesRunning(argv).length === 0, 20_000, 'no rank left');
+      }, 180_000);
+    }
+
+    for (const flavour of ['openmpi', 'mpich'] as const) {
+      it(`mpi=${flavour}: kill(SIGKILL) of a running MPI job ends every rank`, async () => {
+        const argv = ['sleep', `${600 + Math.random()}`];
+        const fut = ex.submit(mpiSpec(argv, flavour));
+        await waitFor(() => processesRunning(argv).length === 4, 60_000, '4 ranks');
+        await waitFor(() => ex.kill(fut.id!, 'SIGKILL'), 30_000, 'the job seen running');
+        const r = await fut;
+        expect(r.result).toBe('FAILED');
+        await waitFor(() => processesRunning(argv).length === 0, 20_000, 'no rank left');
+      }, 180_000);
+    }
 
     it('several tasks without the mpi option are refused at submit (UnsatisfiableRequestError), no job made', async () => {
       const fut = ex.submit(Jobspec.fromCommand(['true'], { numTasks: 4, environment: ENV }));

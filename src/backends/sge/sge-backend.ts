@@ -26,6 +26,11 @@ import { SgeSubmitter } from './submit.js';
 
 export type { SgeBackendOptions } from './options.js';
 
+/** Whether the spec runs as one MPI job (several tasks and the `mpi` option). */
+function isMpiSpec(spec: BatchSpecView): boolean {
+  return spec.mpi !== undefined && spec.numTasks > 1;
+}
+
 /**
  * A {@link Backend} that submits jobs to Grid Engine with `qsub` and follows them by polling.
  *
@@ -134,7 +139,10 @@ export class SgeBackend implements Backend {
     j.cancelRequested = true;
     if (j.phase === Phase.SUBMITTING) return; // qsub in flight or queued: handled when it returns
     let signaled = false;
-    if (j.started) {
+    // An MPI job is signaled as soon as its script runs (its pid file exists), not only once a poll
+    // saw it start: qdel's SIGKILL would end Open MPI's mpirun but not its ranks (each leads its
+    // own process group), while SIGTERM makes mpirun end them.
+    if (j.started || isMpiSpec(this.#ctx.host.spec(job) as BatchSpecView)) {
       try {
         signaled = signalJob(ctx.statusFile(j), j.nativeId!, 'SIGTERM');
       } catch {
@@ -146,8 +154,8 @@ export class SgeBackend implements Backend {
   }
 
   /**
-   * Sends `signal` to the job's process group (its command and the command's children) when it
-   * runs on this host; how it ends comes through the polls. Returns false when the job does not
+   * Sends `signal` to the job's process group (its command and the command's children; for SIGKILL
+   * of an MPI job, also the ranks in their own process groups) when it runs on this host; how it ends comes through the polls. Returns false when the job does not
    * run (yet).
    *
    * @throws {@link UnsupportedOperationError} when the job runs on another host, or is not one of
@@ -156,7 +164,7 @@ export class SgeBackend implements Backend {
   kill(job: JobHandle, signal: NodeJS.Signals): boolean {
     const j = this.#ctx.jobs.get(job);
     if (!j || j.phase !== Phase.QUEUED || !j.started) return false;
-    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal);
+    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal, signal === 'SIGKILL' && isMpiSpec(this.#ctx.host.spec(job) as BatchSpecView));
   }
 
   /** Urgency 0 holds a pending job (`qhold`); raising it from 0 releases it (`qrls`). */
