@@ -20,7 +20,7 @@
  * @module
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants as fsConstants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
@@ -245,4 +245,49 @@ export function jobMpi(spec: { readonly mpi?: MpiOption | undefined; readonly nu
   if (spec.mpi === undefined || spec.numTasks <= 1) return undefined;
   const searchPath = spec.environment === undefined ? process.env.PATH : spec.environment.PATH;
   return findMpi(spec.mpi, searchPath ?? '/usr/bin:/bin');
+}
+
+/**
+ * SIGKILLs every process below `pids` (and the process groups they lead); used by the local and
+ * Grid Engine backends for SIGKILL of an MPI job. An MPI launcher puts
+ * each rank in its own process group (Open MPI's `mpirun` does), so SIGKILL to the launcher's
+ * group alone would orphan the ranks; the launcher cannot forward a SIGKILL. Call it before
+ * killing the launcher (afterwards its ranks are no longer its children). Reads
+ * `/proc/PID/task/TID/children`; does nothing where that is missing.
+ */
+export function killDescendants(pids: readonly number[]): void {
+  const seen = new Set<number>();
+  const stack = [...pids];
+  while (stack.length > 0) {
+    for (const child of childrenOf(stack.pop()!)) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      stack.push(child);
+    }
+  }
+  for (const pid of seen) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or gone already
+      }
+    }
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const word of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (word !== '' && word !== '\n') out.push(Number(word));
+      } catch {
+        // thread gone
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return out.filter((n) => Number.isInteger(n) && n > 0);
 }

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Jobspec } from '../../jobspec/index.js';
 import { jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
 import type { LaunchPlan } from './job-files.js';
@@ -49,46 +48,4 @@ export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
 /** Job environments with the launcher's additions, by the base list's identity (spawners cache by identity). */
 const envCache = new WeakMap<readonly string[], readonly string[]>();
 
-/**
- * SIGKILLs every process below `pids` (and the process groups they lead). An MPI launcher puts
- * each rank in its own process group (Open MPI's `mpirun` does), so SIGKILL to the launcher's
- * group alone would orphan the ranks; the launcher cannot forward a SIGKILL. Call it before
- * killing the launcher (afterwards its ranks are no longer its children). Reads
- * `/proc/PID/task/TID/children`; does nothing where that is missing.
- */
-export function killDescendants(pids: readonly number[]): void {
-  const seen = new Set<number>();
-  const stack = [...pids];
-  while (stack.length > 0) {
-    for (const child of childrenOf(stack.pop()!)) {
-      if (seen.has(child)) continue;
-      seen.add(child);
-      stack.push(child);
-    }
-  }
-  for (const pid of seen) {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // not a group leader, or gone already
-      }
-    }
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        for (const word of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (word !== '' && word !== '\n') out.push(Number(word));
-      } catch {
-        // thread gone
-      }
-    }
-  } catch {
-    // process gone
-  }
-  return out.filter((n) => Number.isInteger(n) && n > 0);
-}
+export { killDescendants } from '../batch/mpi.js';

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UnsupportedOperationError } from '../../core/errors.js';
+import { killDescendants } from '../batch/mpi.js';
 import type { SgeContext } from './context.js';
 import { jobNumber, type SgeJob } from './job.js';
 
@@ -101,10 +102,13 @@ export function pidFile(statusFile: string): string {
  * its children: the reaper and the script survive the catchable signals, as under Slurm's
  * `scancel --signal --full`). Returns false when the job's process group is not known or gone.
  *
+ * With `descendants` (SIGKILL of an MPI job), every process below the script is SIGKILLed first:
+ * Open MPI's `mpirun` puts each rank in its own process group, and cannot forward a SIGKILL.
+ *
  * @throws {@link UnsupportedOperationError} when the job runs on another host: Grid Engine has no
  *   command that delivers a signal to a job.
  */
-export function signalJob(statusFile: string | undefined, nativeId: string, signal: NodeJS.Signals): boolean {
+export function signalJob(statusFile: string | undefined, nativeId: string, signal: NodeJS.Signals, descendants = false): boolean {
   if (statusFile === undefined) throw new UnsupportedOperationError('sge', 'kill', `job ${nativeId} was not submitted by jobfutures (Grid Engine has no command to signal a job)`);
   let text: string;
   try {
@@ -121,6 +125,7 @@ export function signalJob(statusFile: string | undefined, nativeId: string, sign
   // The pid must still be this job's script (Grid Engine sets JOB_ID in its environment).
   try {
     if (!`\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(`\0JOB_ID=${jobNumber(nativeId)}\0`)) return false;
+    if (descendants) killDescendants([Number(pid)]);
     process.kill(-Number(pid), signal);
     return true;
   } catch {

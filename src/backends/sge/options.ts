@@ -20,6 +20,12 @@ export interface SgeBackendOptions extends BatchBackendOptions {
   project?: string;
   /** Parallel environment for jobs asking for more than one core on one host (`-pe NAME N`). Default `smp`. */
   smpParallelEnvironment?: string;
+  /**
+   * Parallel environment of MPI jobs (several tasks and the `mpi` option; `-pe NAME N` for N =
+   * tasks × cores per task, any hosts: its `allocation_rule` should be `$fill_up` or `$round_robin`
+   * and `control_slaves TRUE`). Default `mpi`.
+   */
+  mpiParallelEnvironment?: string;
   /** Array fan-outs run at most this many tasks at once (`-tc N`). Default: no limit. */
   arrayThrottle?: number;
   /** Most tasks per `qsub -t` (the cell's `max_aj_tasks`); bigger fan-outs are split. Default 75000. */

@@ -42,7 +42,7 @@ export { startedPath, statusPath } from '../batch/index.js';
 export interface SgeScriptInput extends Pick<JobScriptInput, 'ids' | 'command' | 'environment' | 'name' | 'logDir' | 'cwd' | 'stdout' | 'stderr' | 'stdin' | 'files'> {
   /** Slots (cores) for the job; more than one asks for `-pe <parallelEnvironment> <slots>`. */
   readonly slots: number;
-  /** Parallel environment for `slots > 1`: `smp` (one host, the default) or `mpi` (any hosts). */
+  /** Parallel environment for `slots > 1`: `smp` (one host, the default) or `mpi` (any hosts; MPI jobs, whose command is then their MPI launcher). */
   readonly parallelEnvironment?: string;
   /** Time limit in seconds; 0 = none. Becomes `-l h_rt=<seconds>`, rounded up. */
   readonly duration: number;
@@ -85,8 +85,9 @@ export function isSgeJobVariable(name: string): boolean {
 
 /**
  * The shared reaper (`../batch/reaper.ts`) keeping Grid Engine's job variables
- * ({@link isSgeJobVariable}). Grid Engine has no per-task rank variable: multi-task launches
- * inside a job are not supported yet, so the rank variable is one nobody sets (rank 0).
+ * ({@link isSgeJobVariable}). Grid Engine has no per-task rank variable and the script runs one
+ * process (an MPI job's one process is its `mpirun`/`mpiexec`, which starts the ranks), so the
+ * rank variable is one nobody sets (rank 0).
  */
 export const SGE_REAPER_SOURCE = defineSchedulerProfile({
   variables: ['SGE_*', ...SGE_JOB_VARIABLES, 'SGE_JF_TASK_RANK'],

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { jobMpi } from '../batch/mpi.js';
 import { checkBatchOptions } from '../batch/options.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { AccountingReader, defaultAccountingFile } from './accounting.js';
@@ -24,6 +25,11 @@ import { directivePathProblem } from './render-script.js';
 import { SgeSubmitter } from './submit.js';
 
 export type { SgeBackendOptions } from './options.js';
+
+/** Whether the spec runs as one MPI job (several tasks and the `mpi` option). */
+function isMpiSpec(spec: BatchSpecView): boolean {
+  return spec.mpi !== undefined && spec.numTasks > 1;
+}
 
 /**
  * A {@link Backend} that submits jobs to Grid Engine with `qsub` and follows them by polling.
@@ -92,19 +98,24 @@ export class SgeBackend implements Backend {
 
   /**
    * Rejects specs no Grid Engine job of this backend can run as written: NUL characters,
-   * environment names with `=`, file names that are not plain names, several tasks or nodes (a
-   * multi-task launch inside a Grid Engine job is not supported yet: ask for cores instead), GPUs
-   * and exclusive hosts (no standard Grid Engine request for them).
+   * environment names with `=`, file names that are not plain names, several tasks without the
+   * `mpi` option (only an MPI job runs several tasks: one `mpirun` in the `mpiParallelEnvironment`;
+   * otherwise ask for cores instead), several nodes, GPUs and exclusive hosts (no standard Grid
+   * Engine request for them), and MPI jobs whose MPI is not installed.
    *
-   * @throws {@link UnsatisfiableRequestError} naming the offending part of the spec.
+   * @throws {@link UnsatisfiableRequestError} naming the offending part of the spec;
+   *   {@link MpiNotFoundError} for an MPI job whose launcher is not on its `PATH`.
    */
   check(spec: BatchSpecView): void {
     checkBatchSpec(spec, 'Grid Engine');
-    if (spec.numTasks > 1) throw new UnsatisfiableRequestError('/tasks/0/count', `${spec.numTasks} tasks: the Grid Engine backend runs one task per job (ask for cores per task instead)`);
+    if (spec.numTasks > 1 && spec.mpi === undefined) {
+      throw new UnsatisfiableRequestError('/tasks/0/count', `${spec.numTasks} tasks: the Grid Engine backend runs several tasks only as one MPI job (set attributes.system.shell.options.mpi), else one task per job (ask for cores per task instead)`);
+    }
     // Grid Engine has no standard resource for these: a cell-specific complex would be needed.
     if (spec.gpusPerTask > 0) throw new UnsatisfiableRequestError('/resources', 'Grid Engine has no standard GPU resource (the backend does not request GPUs)');
     if (spec.exclusive) throw new UnsatisfiableRequestError('/resources', 'Grid Engine has no standard exclusive-host request (the backend does not request exclusive hosts)');
-    if (spec.numNodes !== undefined && spec.numNodes > 1) throw new UnsatisfiableRequestError('/resources/0/count', `the job asks for ${spec.numNodes} nodes; the Grid Engine backend runs one task per job`);
+    if (spec.numNodes !== undefined && spec.numNodes > 1) throw new UnsatisfiableRequestError('/resources/0/count', `the job asks for ${spec.numNodes} nodes; the Grid Engine backend cannot ask for a number of nodes (ask for tasks instead)`);
+    jobMpi(spec);
   }
 
   /**
@@ -128,7 +139,10 @@ export class SgeBackend implements Backend {
     j.cancelRequested = true;
     if (j.phase === Phase.SUBMITTING) return; // qsub in flight or queued: handled when it returns
     let signaled = false;
-    if (j.started) {
+    // An MPI job is signaled as soon as its script runs (its pid file exists), not only once a poll
+    // saw it start: qdel's SIGKILL would end Open MPI's mpirun but not its ranks (each leads its
+    // own process group), while SIGTERM makes mpirun end them.
+    if (j.started || isMpiSpec(this.#ctx.host.spec(job) as BatchSpecView)) {
       try {
         signaled = signalJob(ctx.statusFile(j), j.nativeId!, 'SIGTERM');
       } catch {
@@ -140,8 +154,8 @@ export class SgeBackend implements Backend {
   }
 
   /**
-   * Sends `signal` to the job's process group (its command and the command's children) when it
-   * runs on this host; how it ends comes through the polls. Returns false when the job does not
+   * Sends `signal` to the job's process group (its command and the command's children; for SIGKILL
+   * of an MPI job, also the ranks in their own process groups) when it runs on this host; how it ends comes through the polls. Returns false when the job does not
    * run (yet).
    *
    * @throws {@link UnsupportedOperationError} when the job runs on another host, or is not one of
@@ -150,7 +164,7 @@ export class SgeBackend implements Backend {
   kill(job: JobHandle, signal: NodeJS.Signals): boolean {
     const j = this.#ctx.jobs.get(job);
     if (!j || j.phase !== Phase.QUEUED || !j.started) return false;
-    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal);
+    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal, signal === 'SIGKILL' && isMpiSpec(this.#ctx.host.spec(job) as BatchSpecView));
   }
 
   /** Urgency 0 holds a pending job (`qhold`); raising it from 0 releases it (`qrls`). */

@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { JobHandle } from '../../core/backend.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { scriptPath } from '../batch/job-files.js';
+import { jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
 import { Outcome } from '../batch/outcomes.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
@@ -91,10 +92,10 @@ export class SgeSubmitter {
     for (const start of starts) ctx.work.track(start());
   }
 
-  /** What must be the same for jobs to share one array: hold, slots, time limit, queue. */
+  /** What must be the same for jobs to share one array: hold, slots, parallel environment (MPI or not), time limit, queue. */
   #shapeKey(spec: BatchSpecView, urgency: number): string {
     const queue = spec.queue ?? this.#ctx.opts.queue ?? '';
-    return `${urgency === 0 ? 'h' : ''}|${spec.numTasks * spec.coresPerTask}|${durationToHardRuntime(spec.duration) ?? ''}|${queue}`;
+    return `${urgency === 0 ? 'h' : ''}|${spec.numTasks * spec.coresPerTask}|${isMpiJob(spec) ? 'mpi' : ''}|${durationToHardRuntime(spec.duration) ?? ''}|${queue}`;
   }
 
   /** Lets queued submissions through at once (they see the backend closed and give up). */
@@ -177,8 +178,7 @@ export class SgeSubmitter {
     const spec = specs[0]!;
     const queue = spec.queue ?? ctx.opts.queue;
     const fields = (s: BatchSpecView): SgeTaskFields => ({
-      command: s.command,
-      environment: s.environment ?? env.get(),
+      ...mpiCommand(s, s.environment ?? env.get()),
       name: jobName(s),
       cwd: jobCwd(s),
       ...pathTemplates(s, ctx.logDir),
@@ -190,7 +190,7 @@ export class SgeSubmitter {
       ...(specs.some((s) => s !== spec) && { tasks: specs.map(fields) }),
       logDir: ctx.logDir,
       slots: spec.numTasks * spec.coresPerTask,
-      parallelEnvironment: ctx.opts.smpParallelEnvironment ?? 'smp',
+      parallelEnvironment: isMpiJob(spec) ? (ctx.opts.mpiParallelEnvironment ?? 'mpi') : (ctx.opts.smpParallelEnvironment ?? 'smp'),
       duration: spec.duration,
       ...(queue !== undefined && { queue }),
       ...(ctx.opts.project !== undefined && { project: ctx.opts.project }),
@@ -204,4 +204,25 @@ export class SgeSubmitter {
   #giveUp(jobs: SgeJob[], type: string | undefined, note: string): void {
     abandonUnsubmitted(this.#ctx, jobs, type, note);
   }
+}
+
+/** Whether the spec runs as one MPI job (several tasks and the `mpi` option; `check()` refused other multi-task specs). */
+function isMpiJob(spec: BatchSpecView): boolean {
+  return spec.mpi !== undefined && spec.numTasks > 1;
+}
+
+/**
+ * The command and environment the job script runs: the spec's own, or for an MPI job its MPI's
+ * launcher (`mpirun -np N [--oversubscribe] -- CMD`, `mpiexec -n N CMD`, see `../batch/mpi.ts`)
+ * with the launcher's variables (Open MPI as root) added. The launcher runs as the job's one
+ * process, under the reaper: the status file is the launcher's, and the launcher reads the
+ * parallel environment's slots from Grid Engine (`PE_HOSTFILE`, `NSLOTS`).
+ */
+function mpiCommand(spec: BatchSpecView, environment: Readonly<Record<string, string>>): { command: readonly string[]; environment: Readonly<Record<string, string>> } {
+  const mpi = jobMpi(spec);
+  if (mpi === undefined) return { command: spec.command, environment };
+  const launch = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: spec.command });
+  if (launch.env.length === 0) return { command: launch.argv, environment };
+  const added = Object.fromEntries(launch.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return { command: launch.argv, environment: { ...environment, ...added } };
 }
