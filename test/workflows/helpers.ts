@@ -1,5 +1,5 @@
-/** Helpers of the workflow tests: job folders for an inbox, and reading what the watcher left. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+/** Helpers of the workflow tests: job folders for an inbox, reading what the watcher left, apps and their processes. */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -27,4 +27,27 @@ export function lines(file: string): string[] {
 /** A file's text, trimmed. */
 export function text(file: string): string {
   return readFileSync(file, 'utf8').trim();
+}
+
+/** Live processes whose argv contains `word` (the dev engines run on this machine: their jobs run here). */
+export function processesWith(word: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(word) && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Writes an executable shell script `dir/name` with `body`; returns its path. */
+export function writeApp(dir: string, name: string, body: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
 }
