@@ -27,21 +27,37 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Pids of live processes whose environment contains `KEY=VALUE`. */
-export function processesWithEnv(key: string, value: string): number[] {
-  const needle = `${key}=${value}\0`;
+/** Pids of live processes (not this one) whose `/proc/PID` folder satisfies `match`. */
+export function processesWhere(match: (procDir: string) => boolean): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     if (pid === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle) && processAlive(pid)) out.push(pid);
+      if (match(`/proc/${name}`) && processAlive(pid)) out.push(pid);
     } catch {
       // gone or not ours
     }
   }
   return out;
+}
+
+/** Pids of live processes whose environment contains `KEY=VALUE`. */
+export function processesWithEnv(key: string, value: string): number[] {
+  const needle = `${key}=${value}\0`;
+  return processesWhere((dir) => readFileSync(`${dir}/environ`, 'latin1').includes(needle));
+}
+
+/** Pids of live processes whose argv contains `word`. */
+export function processesWith(word: string): number[] {
+  return processesWhere((dir) => readFileSync(`${dir}/cmdline`, 'utf8').split('\0').includes(word));
+}
+
+/** Pids of live processes whose argv is exactly `argv`. */
+export function processesRunning(argv: readonly string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  return processesWhere((dir) => readFileSync(`${dir}/cmdline`, 'utf8') === want);
 }
 
 /** A shell command that waits until `file` exists (the test opens the gate by creating it). */

@@ -1,29 +1,13 @@
 /** MPI jobs on the local backend: one launcher process, real ranks of a C program. */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { MpiNotFoundError } from '../../src/backends/batch/mpi.js';
 import { JobExecutor } from '../../src/executor/index.js';
 import { Jobspec, JobspecValidationError } from '../../src/jobspec/index.js';
-import { waitFor } from '../behaviour/helpers.js';
+import { processesRunning, waitFor } from '../behaviour/helpers.js';
 import { describeMpi, programs, ranks } from './setup.js';
-
-/** Pids of live processes whose command line is exactly `argv`. */
-function processesRunning(argv: readonly string[]): number[] {
-  const want = argv.join('\0') + '\0';
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === want && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 const mpiSpec = (program: string, mpi: string, numTasks = 4, environment?: Record<string, string>) =>
   Jobspec.fromCommand([program], { numTasks, ...(environment && { environment }) }).setAttribute('system.shell.options.mpi', mpi);

@@ -4,7 +4,7 @@
  * and MPICH; a failing rank fails the job with its code; several tasks without the `mpi` option
  * are still refused.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,29 +12,13 @@ import { MpiNotFoundError } from '../../src/backends/batch/mpi.js';
 import { UnsatisfiableRequestError } from '../../src/core/errors.js';
 import { JobExecutor } from '../../src/executor/index.js';
 import { Jobspec } from '../../src/jobspec/index.js';
-import { waitFor } from '../behaviour/helpers.js';
+import { processesRunning, waitFor } from '../behaviour/helpers.js';
 import { describeSge } from '../sge/cluster.js';
 import { describeMpi, programs, ranks } from './setup.js';
 
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const mpiSpec = (command: string[], mpi: string, environment: Record<string, string> = ENV) =>
   Jobspec.fromCommand(command, { numTasks: 4, environment, duration: '5m' }).setAttribute('system.shell.options.mpi', mpi);
-
-/** Pids of live processes whose command line is exactly `argv`. */
-function processesRunning(argv: readonly string[]): number[] {
-  const want = argv.join('\0') + '\0';
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === want && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 await describeSge('MPI jobs on Grid Engine', () => {
   describeMpi('on the dev cell', () => {

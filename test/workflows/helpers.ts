@@ -29,20 +29,7 @@ export function text(file: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** Live processes whose argv contains `word` (the dev engines run on this machine: their jobs run here). */
-export function processesWith(word: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(word) && !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+export { processesWith } from '../behaviour/helpers.js';
 
 /** Writes an executable shell script `dir/name` with `body`; returns its path. */
 export function writeApp(dir: string, name: string, body: string): string {
