@@ -1,6 +1,7 @@
 import type { JobID } from '../ids/index.js';
 import type { JobRef, Reactor } from '../reactor/reactor.js';
 import type { EventContext } from '../reactor/event-batch.js';
+import { E } from '../reactor/events.js';
 import type { JobEvent } from '../core/types.js';
 
 /** One event of one job, as {@link JobExecutor.watch} yields it. */
@@ -9,8 +10,6 @@ export interface JobEventRecord {
   readonly event: JobEvent;
 }
 
-/** The `priority` event's code: its standard context reads the urgency, which may change later. */
-const PRIORITY_CODE = 3;
 const INITIAL_CAPACITY = 1024;
 
 /**
@@ -40,7 +39,7 @@ export class EventRecordQueue implements AsyncIterator<JobEventRecord>, AsyncIte
   push(job: JobRef, code: number, t: number, context: EventContext): void {
     if (this.ended) return;
     // Standard contexts are rebuilt when pulled, from facts that do not change, except priority's.
-    if (context === undefined && code === PRIORITY_CODE) context = this.reactor.toEvent(job, code, t, undefined).context;
+    if (context === undefined && code === E.PRIORITY) context = this.reactor.toEvent(job, code, t, undefined).context;
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;

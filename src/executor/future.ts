@@ -212,6 +212,11 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     return this.job < 0 || (this.reactor.isInactive(this.job) && this.reactor.resultNameOf(this.job) !== 'COMPLETED');
   }
 
+  /** Whether `result` rejects this future (`rejectOnFailure` and not COMPLETED). */
+  private rejects(result: JobResult): boolean {
+    return this.rejectOnFailure && result.result !== 'COMPLETED';
+  }
+
   /**
    * @internal The result `await future` would give, when it is known now and would not reject:
    * undefined while the job is active, when the submission was rejected, or when
@@ -220,7 +225,7 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   _fulfilledResult(): JobResult | undefined {
     if (this.job < 0 || !this.reactor.isInactive(this.job)) return undefined;
     const result = this.peek()!;
-    return this.rejectOnFailure && result.result !== 'COMPLETED' ? undefined : result;
+    return this.rejects(result) ? undefined : result;
   }
 
   /** @internal JobWatcher */
@@ -228,7 +233,7 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
     if (this.settle) {
       // one promise per awaited future: settled here with its outcome, no chained `then`
       const result = this.peek()!;
-      if (this.rejectOnFailure && result.result !== 'COMPLETED') this.settleFailed!(new JobFailedError(result));
+      if (this.rejects(result)) this.settleFailed!(new JobFailedError(result));
       else this.settle(result);
       this.settle = this.settleFailed = undefined;
     }
@@ -253,7 +258,7 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   }
 
   private outcome(result: JobResult): Promise<JobResult> {
-    if (this.rejectOnFailure && result.result !== 'COMPLETED') return Promise.reject(new JobFailedError(result));
+    if (this.rejects(result)) return Promise.reject(new JobFailedError(result));
     return Promise.resolve(result);
   }
 

@@ -1,4 +1,5 @@
 import { EVENT_NAMES, JOB_RESULTS, resultFrom, returncodeOf as returncodeRule, standardContext, type ContextFacts } from '../core/lifecycle.js';
+import type { EndTimes } from '../core/backend.js';
 import type { JobEvent, JobException, JobResult, JobResultName } from '../core/types.js';
 import { F, JobTable, R, T, T_COUNT } from './job-table.js';
 
@@ -46,7 +47,7 @@ export function contextFacts(table: JobTable, h: number, urgency: number): Conte
  * timestamps (they are emitted in a fixed order), then the extras put back at their positions.
  * `ends` holds `release`/`free` times a backend reported on their own (else the finish's, or the clean's).
  */
-export function rebuildEvents(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined, initialUrgency: number, ends?: { readonly release?: number; readonly free?: number }): JobEvent[] {
+export function rebuildEvents(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined, initialUrgency: number, ends?: EndTimes): JobEvent[] {
   const base = h * T_COUNT;
   const t = table.times;
   const flags = table.flags[h]!;

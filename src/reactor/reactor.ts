@@ -688,7 +688,7 @@ export class Reactor implements BackendHost {
   /** The job becomes inactive: its result is settled, and the jobs waiting for it go on or fail. */
   private clean(job: JobRef, t: number): void {
     const table = this.table;
-    const exception = table.flags[job]! & F.EXTRAS ? fatalException(this.extras.get(job)) : undefined;
+    const exception = this.fatalException(job);
     table.result[job] = resultOf(table.flags[job]!, table.status[job]!, exception);
     table.state[job] = S.INACTIVE;
     this.setTime(job, T.CLEAN, t, E.CLEAN);

@@ -35,6 +35,9 @@ export class SchedulerCommandError extends JobfuturesError {
   }
 }
 
+/** Default of {@link SchedulerCommandsOptions.timeoutMs}, in ms. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
+
 /** Options of {@link SchedulerCommands}. */
 export interface SchedulerCommandsOptions {
   /**
@@ -99,7 +102,7 @@ export class SchedulerCommands {
 
   constructor(opts: SchedulerCommandsOptions = {}) {
     this.#prefix = opts.prefix ?? [];
-    this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#env = opts.env ?? toolEnvironment(process.env);
   }
 

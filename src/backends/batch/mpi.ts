@@ -234,6 +234,11 @@ export function mpiSchedulerProfile(profile: SchedulerProfile, rankVariable: str
   return out;
 }
 
+/** Whether the spec runs as one MPI job: the `mpi` option and more than one task. */
+export function isMpiJob(spec: { readonly mpi?: MpiOption | undefined; readonly numTasks: number }): boolean {
+  return spec.mpi !== undefined && spec.numTasks > 1;
+}
+
 /**
  * The MPI a job with the `mpi` option runs under, looked up on the submitting machine with
  * the job's `PATH` (the nodes are assumed to have the same); `undefined` for a job that is not an
@@ -242,7 +247,7 @@ export function mpiSchedulerProfile(profile: SchedulerProfile, rankVariable: str
  * @throws {@link MpiNotFoundError} when it is not installed.
  */
 export function jobMpi(spec: { readonly mpi?: MpiOption | undefined; readonly numTasks: number; readonly environment?: Readonly<Record<string, string>> | undefined }): MpiInstallation | undefined {
-  if (spec.mpi === undefined || spec.numTasks <= 1) return undefined;
+  if (spec.mpi === undefined || !isMpiJob(spec)) return undefined;
   const searchPath = spec.environment === undefined ? process.env.PATH : spec.environment.PATH;
   return findMpi(spec.mpi, searchPath ?? '/usr/bin:/bin');
 }

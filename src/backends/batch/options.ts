@@ -6,6 +6,12 @@
  */
 import type { PollInterval } from '../../core/backend.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from './commands.js';
+
+/** Default of {@link BatchBackendOptions.vanishGraceMs}. */
+export const DEFAULT_VANISH_GRACE_MS = 30_000;
+/** Default of {@link BatchBackendOptions.submitRetryMs}. */
+export const DEFAULT_SUBMIT_RETRY_MS = 60_000;
 
 /** Options shared by the queueing-scheduler backends (each adds its own). */
 export interface BatchBackendOptions {
@@ -62,5 +68,5 @@ export function checkBatchOptions(opts: BatchBackendOptions, resolve: (p: string
     const v = opts[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InvalidArgumentError(`opts.${key}`, `must be a positive integer (got ${String(v)})`);
   }
-  return { logDir: resolve(opts.logDir), pollInterval: { min, max }, commandPrefix: opts.commandPrefix ?? [], commandTimeoutMs: opts.commandTimeoutMs ?? 60_000 };
+  return { logDir: resolve(opts.logDir), pollInterval: { min, max }, commandPrefix: opts.commandPrefix ?? [], commandTimeoutMs: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
 }

@@ -454,8 +454,9 @@ export class LocalBackend implements Backend, SpawnerListener {
     const handoff = spec.numTasks === 1 && cores <= 0xffff && this.usesHandoff() ? cores : 0;
     const run = newRunningJob(cores, processCount(spec), handoff, launch);
     this.running.set(job, run);
+    const lazy = this.outputWhenWritten(spec);
     if (standby) {
-      this.spawnTask(job, run, 0, true);
+      this.spawnTask(job, run, 0, lazy, true);
       return;
     }
     // A requeued job keeps its id: the status files of its last run must not pass for this one's.
@@ -485,10 +486,10 @@ export class LocalBackend implements Backend, SpawnerListener {
         return;
       }
     }
-    for (let rank = 0; rank < run.ntasks; rank++) this.spawnTask(job, run, rank);
+    for (let rank = 0; rank < run.ntasks; rank++) this.spawnTask(job, run, rank, lazy);
   }
 
-  private spawnTask(job: JobHandle, run: RunningJob, rank: number, standby = false): void {
+  private spawnTask(job: JobHandle, run: RunningJob, rank: number, lazyOutput: boolean, standby = false): void {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotJob.length;
     this.slotJob[slot] = job;
     this.slotRank[slot] = rank;
@@ -508,7 +509,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       stderr,
       pgid: 0,
       append: run.ntasks > 1,
-      lazyOutput: this.outputWhenWritten(this.host.spec(job)),
+      lazyOutput,
       handoffClass: run.handoff,
       standby,
     });

@@ -9,13 +9,10 @@
  * @module
  */
 import type { Jobspec } from '../../jobspec/index.js';
-import { jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
+import { isMpiJob, jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
 import type { LaunchPlan } from './job-files.js';
 
-/** Whether the spec runs as one MPI job (the `mpi` option and more than one task). */
-export function isMpiJob(spec: Jobspec): boolean {
-  return spec.mpi !== undefined && spec.numTasks > 1;
-}
+export { isMpiJob };
 
 /** The number of processes the backend starts for the job: 1 (the MPI launcher) for an MPI job, else one per task. */
 export function processCount(spec: Jobspec): number {

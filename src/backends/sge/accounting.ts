@@ -7,6 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { SchedulerCommands } from '../batch/commands.js';
+import { jobNumber } from './job.js';
 import { parseAccountingFile, parseQacct, type AccountingRecord } from './parse.js';
 
 /** The most of an existing accounting file read on first use (its tail). */
@@ -48,7 +49,7 @@ export class AccountingReader {
    * `qacct` if its record is not among those read since.
    */
   watch(nativeId: string): void {
-    const number = nativeId.split('.')[0]!;
+    const number = jobNumber(nativeId);
     if (this.#watched.has(number)) return;
     this.#watched.add(number);
     if (this.#offset >= 0) this.#late.add(nativeId);

@@ -19,7 +19,7 @@ export function sgeToolEnvironment(env: NodeJS.ProcessEnv): Record<string, strin
 
 /** A runner for Grid Engine's tools, with {@link sgeToolEnvironment} of this process. */
 export function sgeCommands(opts: { prefix?: readonly string[]; timeoutMs?: number } = {}): SchedulerCommands {
-  return new SchedulerCommands({ prefix: opts.prefix ?? [], timeoutMs: opts.timeoutMs ?? 60_000, env: sgeToolEnvironment(process.env) });
+  return new SchedulerCommands({ ...opts, env: sgeToolEnvironment(process.env) });
 }
 
 /** Whether a failed Grid Engine command could not reach qmaster (so it certainly did nothing). */

@@ -30,7 +30,7 @@ export const sgePlugin: BackendPlugin<SgePluginOptions> = {
     if (job.nativeId === undefined) return false;
     // SIGTERM/SIGKILL end the job: qdel. Other signals reach the job's processes on this host only.
     if (signal === 'SIGTERM' || signal === 'SIGKILL') {
-      const commands = sgeCommands({ prefix: options.commandPrefix ?? [], timeoutMs: options.commandTimeoutMs ?? 60_000 });
+      const commands = sgeCommands({ prefix: options.commandPrefix, timeoutMs: options.commandTimeoutMs });
       try {
         await commands.run('qdel', [job.nativeId]);
         return true;

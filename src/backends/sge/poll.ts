@@ -15,6 +15,7 @@ import type { QdelBatch } from './control.js';
 import { jobNumber, Phase, type SgeJob } from './job.js';
 import { parseQstatJobXml, parseQstatXml, qstatRowKeys, type AccountingRecord, type QstatRow } from './parse.js';
 import { accountingOutcome, sgeState } from './state-map.js';
+import { DEFAULT_VANISH_GRACE_MS } from '../batch/options.js';
 
 /** Polls Grid Engine for the backend's jobs and reports what changed through the host. */
 export class SgePoller {
@@ -24,7 +25,7 @@ export class SgePoller {
 
   constructor(ctx: SgeContext, qdel: QdelBatch) {
     this.#ctx = ctx;
-    this.#grace = new MissingGrace(ctx.opts.vanishGraceMs ?? 30_000);
+    this.#grace = new MissingGrace(ctx.opts.vanishGraceMs ?? DEFAULT_VANISH_GRACE_MS);
     this.#qdel = qdel;
   }
 

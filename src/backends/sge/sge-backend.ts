@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
-import { jobMpi } from '../batch/mpi.js';
+import { isMpiJob, jobMpi } from '../batch/mpi.js';
 import { checkBatchOptions } from '../batch/options.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { AccountingReader, defaultAccountingFile } from './accounting.js';
@@ -25,11 +25,6 @@ import { directivePathProblem } from './render-script.js';
 import { SgeSubmitter } from './submit.js';
 
 export type { SgeBackendOptions } from './options.js';
-
-/** Whether the spec runs as one MPI job (several tasks and the `mpi` option). */
-function isMpiSpec(spec: BatchSpecView): boolean {
-  return spec.mpi !== undefined && spec.numTasks > 1;
-}
 
 /**
  * A {@link Backend} that submits jobs to Grid Engine with `qsub` and follows them by polling.
@@ -142,7 +137,7 @@ export class SgeBackend implements Backend {
     // An MPI job is signaled as soon as its script runs (its pid file exists), not only once a poll
     // saw it start: qdel's SIGKILL would end Open MPI's mpirun but not its ranks (each leads its
     // own process group), while SIGTERM makes mpirun end them.
-    if (j.started || isMpiSpec(this.#ctx.host.spec(job) as BatchSpecView)) {
+    if (j.started || isMpiJob(this.#ctx.host.spec(job) as BatchSpecView)) {
       try {
         signaled = signalJob(ctx.statusFile(j), j.nativeId!, 'SIGTERM');
       } catch {
@@ -164,7 +159,7 @@ export class SgeBackend implements Backend {
   kill(job: JobHandle, signal: NodeJS.Signals): boolean {
     const j = this.#ctx.jobs.get(job);
     if (!j || j.phase !== Phase.QUEUED || !j.started) return false;
-    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal, signal === 'SIGKILL' && isMpiSpec(this.#ctx.host.spec(job) as BatchSpecView));
+    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal, signal === 'SIGKILL' && isMpiJob(this.#ctx.host.spec(job) as BatchSpecView));
   }
 
   /** Urgency 0 holds a pending job (`qhold`); raising it from 0 releases it (`qrls`). */

@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { JobHandle } from '../../core/backend.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { scriptPath } from '../batch/job-files.js';
-import { jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
+import { isMpiJob, jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
 import { Outcome } from '../batch/outcomes.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
@@ -26,6 +26,7 @@ import { applyHold, type QdelBatch } from './control.js';
 import { jobNumber, newSubmittedJob, Phase, settleSubmitted, type SgeJob } from './job.js';
 import { parseQsubTerse, qsubErrorLine } from './parse.js';
 import { durationToHardRuntime, renderSgeScript, type SgeScriptInput, type SgeTaskFields } from './render-script.js';
+import { DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
 
 type Env = Lazy<Record<string, string>>;
 
@@ -140,7 +141,7 @@ export class SgeSubmitter {
       }
       let out: string;
       try {
-        const retryable = retryFor(ctx.opts.submitRetryMs ?? 60_000, sgeQmasterUnreachable, () => ctx.closed);
+        const retryable = retryFor(ctx.opts.submitRetryMs ?? DEFAULT_SUBMIT_RETRY_MS, sgeQmasterUnreachable, () => ctx.closed);
         out = (await retry(() => ctx.commands.run('qsub', ['-terse', file]), retryable)).stdout;
       } catch (error) {
         const text = error instanceof SchedulerCommandError ? qsubErrorLine(error.stderr) || error.message : errorText(error);
@@ -204,11 +205,6 @@ export class SgeSubmitter {
   #giveUp(jobs: SgeJob[], type: string | undefined, note: string): void {
     abandonUnsubmitted(this.#ctx, jobs, type, note);
   }
-}
-
-/** Whether the spec runs as one MPI job (several tasks and the `mpi` option; `check()` refused other multi-task specs). */
-function isMpiJob(spec: BatchSpecView): boolean {
-  return spec.mpi !== undefined && spec.numTasks > 1;
 }
 
 /**

@@ -21,5 +21,5 @@ export function slurmToolEnvironment(env: NodeJS.ProcessEnv): Record<string, str
 
 /** A runner for Slurm's tools, with {@link slurmToolEnvironment} of this process. */
 export function slurmCommands(opts: { prefix?: readonly string[]; timeoutMs?: number } = {}): SchedulerCommands {
-  return new SchedulerCommands({ prefix: opts.prefix ?? [], timeoutMs: opts.timeoutMs ?? 60_000, env: slurmToolEnvironment(process.env) });
+  return new SchedulerCommands({ ...opts, env: slurmToolEnvironment(process.env) });
 }

@@ -26,7 +26,7 @@ export const slurmPlugin: BackendPlugin<SlurmPluginOptions> = {
   mayExist: () => true,
   async signalStored(job, signal, options: SlurmPluginOptions) {
     if (job.nativeId === undefined) return false;
-    const commands = slurmCommands({ prefix: options.commandPrefix ?? [], timeoutMs: options.commandTimeoutMs ?? 60_000 });
+    const commands = slurmCommands({ prefix: options.commandPrefix, timeoutMs: options.commandTimeoutMs });
     try {
       await commands.run('scancel', signal === 'SIGTERM' ? [job.nativeId] : [`--signal=${signal.replace(/^SIG/, '')}`, job.nativeId]);
       return true;

@@ -14,6 +14,7 @@ import type { ClusterConfig, SlurmContext } from './context.js';
 import { Phase, type SlurmJob } from './job.js';
 import { SQUEUE_FORMAT, parseSacct, parseSqueue, squeueRowKeys, type SqueueRow } from './parse.js';
 import { slurmState } from './state-map.js';
+import { DEFAULT_VANISH_GRACE_MS } from '../batch/options.js';
 
 /** Polls Slurm for the backend's jobs and reports what changed through the host. */
 export class SlurmPoller {
@@ -22,7 +23,7 @@ export class SlurmPoller {
 
   constructor(ctx: SlurmContext) {
     this.#ctx = ctx;
-    this.#grace = new MissingGrace(ctx.opts.vanishGraceMs ?? 30_000);
+    this.#grace = new MissingGrace(ctx.opts.vanishGraceMs ?? DEFAULT_VANISH_GRACE_MS);
   }
 
   /**

@@ -32,6 +32,7 @@ import { tasksRunInSrunStep } from './mpi.js';
 import { parseSbatchParsable } from './parse.js';
 import { slurmScriptPath } from './profile.js';
 import { durationToTimeLimit, renderBatchScript, renderCoalescedBatchScript, type BatchScriptInput, type SlurmTaskInput } from './render-batch-script.js';
+import { DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
 
 type Env = Lazy<Record<string, string>>;
 
@@ -168,7 +169,7 @@ export class SlurmSubmitter {
     }
     let out: string;
     try {
-      const retryable = retryFor(ctx.opts.submitRetryMs ?? 60_000, slurmControllerUnreachable, () => ctx.closed);
+      const retryable = retryFor(ctx.opts.submitRetryMs ?? DEFAULT_SUBMIT_RETRY_MS, slurmControllerUnreachable, () => ctx.closed);
       out = (await retry(() => ctx.commands.run('sbatch', sbatchArgs), retryable)).stdout;
     } catch (error) {
       await Promise.all(taskFiles.map((f) => rm(f.path, { force: true }).catch(() => undefined)));
