@@ -220,7 +220,15 @@ describe('a new executor on the store of a killed one', () => {
     const argv = ['sh', '-c', 'echo run >> "$1"; [ "$(wc -l < "$1")" -ge 2 ] && exit 0; sleep 60', 'job', runs];
     const c = startChild('fanout', db, { jobs: [{ argv, env: { JOBF_TEST_MARK: mark } }] });
     const [id] = (await c.ids).ids as [JobID];
-    await waitFor(() => rec(db, id).nativeId !== undefined && lines(runs).length === 1, 20_000, 'the job to run');
+    // The store is written in batches: wait until it holds the first start, so the count below is of runs.
+    await waitFor(
+      () =>
+        rec(db, id).nativeId !== undefined &&
+        lines(runs).length === 1 &&
+        readStore(db, (s) => s.events(id)).some((e) => e.name === 'start'),
+      20_000,
+      'the job to run',
+    );
     c.proc.kill('SIGKILL');
     await c.proc;
     process.kill(-Number(rec(db, id).nativeId), 'SIGKILL');
