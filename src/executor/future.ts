@@ -24,6 +24,8 @@ export class JobFuture implements PromiseLike<JobResult>, JobWatcher {
   private settleFailed: ((error: unknown) => void) | undefined;
   private doneCallback: ((future: JobFuture) => void) | ((future: JobFuture) => void)[] | undefined;
   private finalResult: JobResult | undefined;
+  /** @internal Scratch mark of {@link asCompleted}'s de-duplication. */
+  _mark: object | undefined;
 
   /** @internal */
   constructor(

@@ -63,6 +63,28 @@ describe('local backend: fan-out idioms at scale (simulated jobs)', () => {
     expect(order.slice(0, 10)).toEqual(futures.slice(0, 10));
   });
 
+  it('asCompleted calls over overlapping futures each yield their own futures once, even when one stops early', async () => {
+    const ex = make();
+    const [a, b, c] = [ex.submit(sim(0)), ex.submit(sim(0.05)), ex.submit(sim(0.1))];
+    const first = asCompleted([a, b, a, c]);
+    const second = asCompleted([c, b, c]);
+    const third = asCompleted([b, a]);
+    const drain = async (it: AsyncIterable<{ future: JobFuture }>, stopAfter = Infinity) => {
+      const got: JobFuture[] = [];
+      for await (const { future } of it) {
+        got.push(future);
+        if (got.length === stopAfter) break;
+      }
+      return got;
+    };
+    const [one, two, three] = await Promise.all([drain(first), drain(second), drain(third, 1)]);
+    expect(new Set(one)).toEqual(new Set([a, b, c]));
+    expect(one).toHaveLength(3);
+    expect(two).toEqual([b, c]);
+    expect(three).toEqual([a]);
+    expect(one).toEqual([a, b, c]);
+  });
+
   it('map, ordered, yields in spec order and never holds more than maxInFlight jobs', async () => {
     const ex = make();
     for (const maxInFlight of [1, 7, 1024]) {
