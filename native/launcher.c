@@ -508,20 +508,24 @@ static void lazy_drop(size_t i) { /* under mu */
   lazies[i] = lazies[--nlazy];
 }
 
-/* Closes the unnamed files let go of (main thread, outside mu). */
-static void close_unclosed(void) {
-  static int *batch;
-  static size_t batch_cap;
-  pthread_mutex_lock(&mu);
+/* The unnamed files let go of, moved to a batch the main thread closes once it has released mu
+ * (close_batch); returns how many (under mu). */
+static int *closing;
+static size_t closing_cap;
+static size_t take_unclosed(void) {
   size_t n = nunclosed;
-  if (n > batch_cap) {
-    batch_cap = unclosed_cap;
-    batch = xrealloc(batch, batch_cap * sizeof *batch);
+  if (n > closing_cap) {
+    closing_cap = unclosed_cap;
+    closing = xrealloc(closing, closing_cap * sizeof *closing);
   }
-  if (n > 0) memcpy(batch, unclosed, n * sizeof *batch);
+  if (n > 0) memcpy(closing, unclosed, n * sizeof *closing);
   nunclosed = 0;
-  pthread_mutex_unlock(&mu);
-  for (size_t i = 0; i < n; i++) close(batch[i]);
+  return n;
+}
+
+/* Closes the batch take_unclosed() made (main thread, outside mu). */
+static void close_batch(size_t n) {
+  for (size_t i = 0; i < n; i++) close(closing[i]);
 }
 
 /* Keeps an unnamed output file of process `pid` until it is written or the process is reaped (under mu). */
@@ -1525,11 +1529,12 @@ static void serve(void) {
   int nwake = nqueued > 0 ? recruit(nqueued, wake) : 0;
   int idle = nqueued == 0 && nspawning == 0 && out_len > 0;
   int broken = stdout_broken;
+  size_t nclose = take_unclosed();
   pthread_mutex_unlock(&mu);
   /* Signalled outside mu, so that a woken worker does not find it held. */
   for (int i = 0; i < nwake; i++) pthread_cond_signal(&wake[i]->cv);
   if (idle) flush_replies();
-  close_unclosed(); /* after the replies: the parent hears of exits first */
+  close_batch(nclose); /* after the replies: the parent hears of exits first */
   if ((eof || broken) && keep_children) abandon_and_exit();
   if (eof || broken) shutdown_and_exit(0);
 }
