@@ -30,6 +30,17 @@ describeMpi('MPI jobs on the local backend', () => {
     });
   }
 
+  for (const flavour of ['openmpi', 'mpich'] as const) {
+    it(`mpi=${flavour}: every rank sees its own JOBFUTURES_TASK_RANK and the job's size and id`, async () => {
+      await using ex = new JobExecutor({ backend: 'local', maxCores: 8 });
+      const argv = ['sh', '-c', 'echo "$JOBFUTURES_TASK_RANK/$JOBFUTURES_JOB_SIZE/$JOBFUTURES_JOB_ID"'];
+      const fut = ex.submit(Jobspec.fromCommand(argv, { numTasks: 4 }).setAttribute('system.shell.options.mpi', flavour));
+      expect((await fut).result).toBe('COMPLETED');
+      const lines = readFileSync(fut.stdoutPath!, 'utf8').trim().split('\n').sort();
+      expect(lines).toEqual([0, 1, 2, 3].map((rank) => `${rank}/4/${fut.id!.f58}`));
+    });
+  }
+
   it('with a job store (tasks under the status wrapper): 4 ranks, the result stored', async () => {
     const store = path.join(mkdtempSync(path.join(tmpdir(), 'jobf-mpi-store-')), 'jobs.db');
     await using ex = new JobExecutor({ backend: 'local', store, maxCores: 8 });

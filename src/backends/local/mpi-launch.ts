@@ -9,7 +9,7 @@
  * @module
  */
 import type { Jobspec } from '../../jobspec/index.js';
-import { isMpiJob, jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
+import { MPI_RANK_VARIABLE, isMpiJob, jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
 import type { LaunchPlan } from './job-files.js';
 
 export { isMpiJob };
@@ -28,11 +28,17 @@ export function checkMpi(spec: Jobspec): void {
   jobMpi(spec);
 }
 
-/** The plan of an MPI job: the launcher's argv and environment around the job's own; other plans unchanged. */
+/**
+ * The plan of an MPI job: the launcher's argv and environment around the job's own; other plans
+ * unchanged. Each rank starts through `sh`, which sets `JOBFUTURES_TASK_RANK` from the rank
+ * variable of the MPI's launcher and `JOBFUTURES_JOB_SIZE` to the ranks (the backend gives its one
+ * launcher process rank 0 of 1) and execs the command, as the batch backends' reaper does.
+ */
 export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
   const mpi = jobMpi(spec);
   if (mpi === undefined) return plan;
-  const { argv, env } = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: plan.argv });
+  const setRank = `export JOBFUTURES_TASK_RANK="\${${MPI_RANK_VARIABLE[mpi.flavour]}:-0}" JOBFUTURES_JOB_SIZE=${spec.numTasks}; exec "$@"`;
+  const { argv, env } = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: ['/bin/sh', '-c', setRank, 'sh', ...plan.argv] });
   let planEnv = plan.env;
   if (env.length > 0) {
     let cached = envCache.get(plan.env);
