@@ -1,10 +1,11 @@
+import { Fifo } from '../util/fifo.js';
+
 /**
  * An unbounded push queue that is also an AsyncIterator: producers `push` and `end`, one consumer
  * pulls with `for await`. `onReturn` runs when the consumer stops early (break) or the queue ends.
  */
 export class AsyncQueue<T> implements AsyncIterator<T>, AsyncIterable<T> {
-  private readonly items: T[] = [];
-  private head = 0;
+  private readonly items = new Fifo<T>();
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
   private waiterReject: ((e: unknown) => void) | undefined;
   private ended = false;
@@ -28,7 +29,7 @@ export class AsyncQueue<T> implements AsyncIterator<T>, AsyncIterable<T> {
     this.ended = true;
     this.error = error;
     this.stop();
-    if (this.waiter && this.head === this.items.length) {
+    if (this.waiter && this.items.size === 0) {
       const w = this.waiter;
       const r = this.waiterReject!;
       this.waiter = this.waiterReject = undefined;
@@ -39,26 +40,16 @@ export class AsyncQueue<T> implements AsyncIterator<T>, AsyncIterable<T> {
 
   /** Takes the next buffered item without waiting; undefined when none is buffered. */
   shift(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const value = this.items[this.head]!;
-    this.items[this.head++] = undefined as T; // let it go
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
-    return value;
+    return this.items.shift();
   }
 
   /** Number of buffered items. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.head < this.items.length) return Promise.resolve({ value: this.shift()!, done: false });
+    if (this.items.size > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
     if (this.ended) return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiter = resolve;
@@ -68,8 +59,7 @@ export class AsyncQueue<T> implements AsyncIterator<T>, AsyncIterable<T> {
 
   return(): Promise<IteratorResult<T>> {
     this.ended = true;
-    this.items.length = 0;
-    this.head = 0;
+    this.items.clear();
     this.stop();
     return Promise.resolve({ value: undefined, done: true });
   }

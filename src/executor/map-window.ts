@@ -1,6 +1,7 @@
 import type { Jobspec } from '../jobspec/index.js';
 import type { JobFuture } from './future.js';
 import { AsyncQueue } from './async-queue.js';
+import { Fifo } from '../util/fifo.js';
 
 /**
  * The jobs {@link JobExecutor.map} has submitted and not yet yielded, and which of them it yields
@@ -25,40 +26,34 @@ export interface MapWindow {
   cancelAll(reason: string): void;
 }
 
-/** Yields in submit order: a FIFO with a moving head (no `shift()` per job). @internal */
+/** Yields in submit order. @internal */
 export class OrderedWindow implements MapWindow {
-  private items: (JobFuture | undefined)[] = [];
-  private head = 0;
+  private readonly items = new Fifo<JobFuture>();
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   add(future: JobFuture): void {
     this.items.push(future);
   }
 
+  /** The oldest job, done or not: whenever the window holds jobs there is one to wait on. */
   peekNext(): JobFuture | undefined {
-    return this.items[this.head];
+    return this.items.peek();
   }
 
   nextDone(): Promise<IteratorResult<JobFuture>> {
-    return Promise.resolve({ value: this.items[this.head]!, done: false });
+    const next = this.items.peek();
+    return Promise.resolve(next === undefined ? { value: undefined, done: true } : { value: next, done: false });
   }
 
   remove(_future: JobFuture): void {
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
+    this.items.shift();
   }
 
   cancelAll(reason: string): void {
-    for (let i = this.head; i < this.items.length; i++) this.items[i]!.cancel(reason);
+    for (const f of this.items) f.cancel(reason);
   }
 }
 
