@@ -59,7 +59,7 @@ export interface PeerOptions {
 }
 
 /** Stable ids of the peers, in the order they run. */
-export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'c-loop', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs', 'executor-logs-eager'] as const;
+export const PEER_IDS = ['xargs', 'parallel', 'pqueue-execa', 'python', 'python-logs', 'c-loop', 'c-threads', 'spawner-launcher', 'spawner-execa', 'reactor', 'executor', 'executor-logs', 'executor-logs-eager'] as const;
 
 /** A peer id. */
 export type PeerId = (typeof PEER_IDS)[number];
@@ -243,20 +243,82 @@ int main(int argc, char **argv) {
 }
 `;
 
-/** The C loop of vfork + execve (see {@link C_LOOP_SOURCE}), built with `cc` in a temp folder. */
-export async function runCLoop(o: Resolved): Promise<PeerResult> {
-  const name = `C loop vfork+exec (${o.concurrency})`;
+/**
+ * The machine's practical ceiling: 8 threads that each `vfork` + `execve` CMD and `waitpid` any
+ * child, C children at most in all (`vfork` holds only the calling thread, so exec's work of up to
+ * 8 children overlaps, as in our launcher; the single-threaded loop above is held by each one).
+ */
+const C_THREADS_SOURCE = String.raw`
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+extern char **environ;
+static long n; static int c; static char *args[2];
+static atomic_long started, done; static atomic_int running, failed;
+static void *work(void *arg) {
+  (void)arg;
+  while (atomic_load(&done) < n && !atomic_load(&failed)) {
+    if (atomic_fetch_add(&running, 1) < c && atomic_fetch_add(&started, 1) < n) {
+      pid_t pid = vfork();
+      if (pid == 0) { execve(args[0], args, environ); _exit(127); }
+      if (pid < 0) { perror("vfork"); atomic_store(&failed, 1); }
+      continue;
+    }
+    atomic_fetch_sub(&running, 1);
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) continue; /* another thread reaped the last one */
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "c-threads: a child ended with wait status %d\n", status); atomic_store(&failed, 1); }
+    atomic_fetch_sub(&running, 1);
+    atomic_fetch_add(&done, 1);
+  }
+  return NULL;
+}
+int main(int argc, char **argv) {
+  if (argc != 5) { fprintf(stderr, "usage: c-threads N C CMD THREADS\n"); return 2; }
+  n = atol(argv[1]); c = atoi(argv[2]); args[0] = argv[3];
+  int threads = atoi(argv[4]);
+  pthread_t tids[64];
+  if (threads < 1 || threads > 64) return 2;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < threads; i++) pthread_create(&tids[i], NULL, work, NULL);
+  for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (failed) return 1;
+  printf("{\"seconds\": %.6f}\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+  return 0;
+}
+`;
+
+/** Builds `source` with `cc` in a temp folder and runs it with `args`; it prints `{"seconds": S}`. */
+async function runC(name: string, o: Resolved, source: string, args: string[], flags: string[] = []): Promise<PeerResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'jobf-bench-c-'));
   try {
-    writeFileSync(path.join(dir, 'c-loop.c'), C_LOOP_SOURCE);
-    const cc = spawnSync('cc', ['-O2', '-o', path.join(dir, 'c-loop'), path.join(dir, 'c-loop.c')], { encoding: 'utf8' });
-    if (cc.error !== undefined || cc.status !== 0) return skipped(name, o.jobs, `cannot build the C loop with cc: ${cc.error?.message ?? cc.stderr.trim()}`);
-    const r = await execa(path.join(dir, 'c-loop'), [String(o.jobs), String(o.concurrency), o.command], { stderr: 'inherit' });
+    writeFileSync(path.join(dir, 'peer.c'), source);
+    const cc = spawnSync('cc', ['-O2', ...flags, '-o', path.join(dir, 'peer'), path.join(dir, 'peer.c')], { encoding: 'utf8' });
+    if (cc.error !== undefined || cc.status !== 0) return skipped(name, o.jobs, `cannot build ${name} with cc: ${cc.error?.message ?? cc.stderr.trim()}`);
+    const r = await execa(path.join(dir, 'peer'), args, { stderr: 'inherit' });
     const { seconds } = JSON.parse(r.stdout) as { seconds: number };
     return result(name, o.jobs, seconds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The C loop of vfork + execve (see {@link C_LOOP_SOURCE}). */
+export function runCLoop(o: Resolved): Promise<PeerResult> {
+  return runC(`C loop vfork+exec (${o.concurrency})`, o, C_LOOP_SOURCE, [String(o.jobs), String(o.concurrency), o.command]);
+}
+
+/** The C threads of vfork + execve (see {@link C_THREADS_SOURCE}), 8 threads. */
+export function runCThreads(o: Resolved): Promise<PeerResult> {
+  return runC(`C threads vfork+exec (8 threads, ${o.concurrency})`, o, C_THREADS_SOURCE, [String(o.jobs), String(o.concurrency), o.command, '8'], ['-pthread']);
 }
 
 /** The environment our spawners pass: this process's, as `KEY=VALUE` strings (one array, reused). */
@@ -332,6 +394,7 @@ const RUNNERS: Record<PeerId, (o: Resolved) => Promise<PeerResult>> = {
   python: (o) => runPython(o),
   'python-logs': (o) => runPython(o, true),
   'c-loop': runCLoop,
+  'c-threads': runCThreads,
   'spawner-launcher': runLauncherSpawner,
   'spawner-execa': runExecaSpawner,
   reactor: (o) => runOurReactor({ ...o, output: 'devnull' }),
