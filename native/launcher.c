@@ -36,7 +36,9 @@
  *       short job on ext4; most jobs write nothing to stderr, many nothing at all. Where O_TMPFILE
  *       or /proc/self/fd is unavailable, the files are made at once as without the flag. Output
  *       written after the process is reaped, by processes it left behind, reaches the file only if
- *       the file had been made by then.
+ *       the file had been made by then. The process writes through a description of its own
+ *       (a reopening), so that an unnamed file still empty when it is reaped can be reused for a
+ *       later process once nothing else holds it (SPARE FILES, below).
  *       pgid 0: the process leads a new group; > 0: it joins that group, which must be one this
  *       launcher started and which still has members.
  *       HAND-OFF. class > 0: when this process exits, it hands its slot to the oldest standby
@@ -462,6 +464,7 @@ struct lazy_out {
   pid_t pid;
   int fd;
   char *path;
+  int own; /* the process got a description of its own (a reopening): fd may be reused */
 };
 
 static int lazy_supported; /* O_TMPFILE files can be linked through /proc/self/fd (set at startup) */
@@ -492,25 +495,115 @@ static int lazy_settle_if_written(const struct lazy_out *o) {
   return 1;
 }
 
-/* Unnamed files let go of, closed by the main thread outside mu: closing the last descriptor of one
- * never linked frees its inode, a journaled change as dear as creating it, which must not hold up
- * the spawns and exits waiting for mu. */
-static int *unclosed; /* under mu */
+/* Unnamed files let go of, handled by the main thread outside mu: closing the last descriptor of
+ * one never linked frees its inode, as dear as creating it, which must not hold up the spawns and
+ * exits waiting for mu. One still empty, that the process had through a description of its own,
+ * may be kept for reuse instead (see SPARE FILES). */
+struct unclosed_file {
+  int fd;
+  char *reuse_path; /* the path it was for, when it may be reused (else NULL) */
+};
+static struct unclosed_file *unclosed; /* under mu */
 static size_t nunclosed, unclosed_cap;
 
-static void lazy_drop(size_t i) { /* under mu */
+static void lazy_drop(size_t i, int reusable) { /* under mu */
   if (nunclosed == unclosed_cap) {
     unclosed_cap = unclosed_cap ? unclosed_cap * 2 : 64;
     unclosed = xrealloc(unclosed, unclosed_cap * sizeof *unclosed);
   }
-  unclosed[nunclosed++] = lazies[i].fd;
-  free(lazies[i].path);
+  unclosed[nunclosed].fd = lazies[i].fd;
+  if (reusable && lazies[i].own) {
+    unclosed[nunclosed].reuse_path = lazies[i].path;
+  } else {
+    unclosed[nunclosed].reuse_path = NULL;
+    free(lazies[i].path);
+  }
+  nunclosed++;
   lazies[i] = lazies[--nlazy];
 }
 
-/* The unnamed files let go of, moved to a batch the main thread closes once it has released mu
+/*
+ * SPARE FILES. Creating and freeing an unnamed file per stream and job is dear where ext4 runs
+ * without a journal: each new inode is looked for past the recently freed ones, so a long fan-out
+ * slows down as it goes (measured here: 66-130 us per O_TMPFILE open + close in a loop, against
+ * 7-9 us to reopen one). So a process gets a description of its own of its unnamed file (reopened
+ * through /proc/self/fd), and once it is reaped with the file still empty, the file is kept for
+ * the next process whose output goes to the same folder, if a write lease can be had on it: the
+ * kernel grants one only while no other description of the file is open, i.e. when nothing the
+ * job left behind still holds it. Otherwise it is closed, as before.
+ */
+#define SPARES_MAX 64
+struct spare {
+  int fd;
+  char *dir;
+};
+static struct spare spares[SPARES_MAX]; /* under spare_mu */
+static int nspares;
+static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The length of path's folder part ("/" for a file at the root), or 0 when it has none. */
+static size_t dir_length(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return 0;
+  return slash == path ? 1 : (size_t)(slash - path);
+}
+
+/* A spare file for path's folder (taken out of the pool), or -1. */
+static int take_spare(const char *path) {
+  size_t n = dir_length(path);
+  int fd = -1;
+  pthread_mutex_lock(&spare_mu);
+  for (int i = nspares - 1; i >= 0; i--) {
+    if (strlen(spares[i].dir) == n && memcmp(spares[i].dir, path, n) == 0) {
+      fd = spares[i].fd;
+      free(spares[i].dir);
+      spares[i] = spares[--nspares];
+      break;
+    }
+  }
+  pthread_mutex_unlock(&spare_mu);
+  return fd;
+}
+
+/* Keeps the empty unnamed file fd (made for `path`) as a spare if nothing else holds it open,
+ * else closes it; frees `path`. Main thread, outside mu. */
+static void keep_or_close(int fd, char *path) {
+  struct stat st;
+  int kept = 0;
+  size_t n = dir_length(path);
+  if (n > 0 && fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+    (void)fcntl(fd, F_SETLEASE, F_UNLCK);
+    if (fstat(fd, &st) == 0 && st.st_size == 0) { /* nothing was written since it was reaped */
+      int evicted = -1;
+      char *evicted_dir = NULL;
+      pthread_mutex_lock(&spare_mu);
+      if (nspares == SPARES_MAX) { /* the oldest goes: outputs move on to other folders */
+        evicted = spares[0].fd;
+        evicted_dir = spares[0].dir;
+        memmove(spares, spares + 1, (SPARES_MAX - 1) * sizeof *spares);
+        nspares--;
+      }
+      path[n] = 0; /* the folder: the pool's key */
+      spares[nspares].fd = fd;
+      spares[nspares].dir = path;
+      nspares++;
+      kept = 1;
+      pthread_mutex_unlock(&spare_mu);
+      if (evicted >= 0) {
+        close(evicted);
+        free(evicted_dir);
+      }
+    }
+  }
+  if (!kept) {
+    close(fd);
+    free(path);
+  }
+}
+
+/* The unnamed files let go of, moved to a batch the main thread handles once it has released mu
  * (close_batch); returns how many (under mu). */
-static int *closing;
+static struct unclosed_file *closing;
 static size_t closing_cap;
 static size_t take_unclosed(void) {
   size_t n = nunclosed;
@@ -523,13 +616,16 @@ static size_t take_unclosed(void) {
   return n;
 }
 
-/* Closes the batch take_unclosed() made (main thread, outside mu). */
+/* Closes, or keeps as spares, the batch take_unclosed() made (main thread, outside mu). */
 static void close_batch(size_t n) {
-  for (size_t i = 0; i < n; i++) close(closing[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (closing[i].reuse_path) keep_or_close(closing[i].fd, closing[i].reuse_path);
+    else close(closing[i].fd);
+  }
 }
 
 /* Keeps an unnamed output file of process `pid` until it is written or the process is reaped (under mu). */
-static void lazy_add(pid_t pid, int fd, const char *path) {
+static void lazy_add(pid_t pid, int fd, const char *path, int own) {
   if (nlazy == lazies_cap) {
     lazies_cap = lazies_cap ? lazies_cap * 2 : 32;
     lazies = xrealloc(lazies, lazies_cap * sizeof *lazies);
@@ -540,6 +636,7 @@ static void lazy_add(pid_t pid, int fd, const char *path) {
   lazies[nlazy].pid = pid;
   lazies[nlazy].fd = fd;
   lazies[nlazy].path = copy;
+  lazies[nlazy].own = own;
   nlazy++;
 }
 
@@ -550,8 +647,9 @@ static void lazy_reaped(pid_t pid) {
       i++;
       continue;
     }
-    if (!lazy_settle_if_written(&lazies[i])) (void)unlink(lazies[i].path); /* usually ENOENT: nothing was there */
-    lazy_drop(i);
+    int written = lazy_settle_if_written(&lazies[i]);
+    if (!written) (void)unlink(lazies[i].path); /* usually ENOENT: nothing was there */
+    lazy_drop(i, !written);
   }
 }
 
@@ -559,20 +657,22 @@ static void lazy_reaped(pid_t pid) {
 static void lazy_check(void) {
   last_lazy_check = now_seconds();
   for (size_t i = 0; i < nlazy;) {
-    if (lazy_settle_if_written(&lazies[i])) lazy_drop(i);
+    if (lazy_settle_if_written(&lazies[i])) lazy_drop(i, 0);
     else i++;
   }
 }
 
-/* An unnamed file in path's folder, or -1 (errno set) when one cannot be had there. */
+/* An empty unnamed file in path's folder (a spare one if there is), or -1 (errno set) when one
+ * cannot be had there. */
 static int open_unnamed(const char *path) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) {
+  size_t n = dir_length(path);
+  if (n == 0) {
     errno = EINVAL;
     return -1;
   }
+  int spare = take_spare(path);
+  if (spare >= 0) return spare;
   char dir[PATH_BUF];
-  size_t n = slash == path ? 1 : (size_t)(slash - path);
   if (n >= sizeof dir) {
     errno = ENAMETOOLONG;
     return -1;
@@ -937,18 +1037,53 @@ static int spawn_path(struct worker *w, pid_t *pid, const char *pathv, const str
   return err;
 }
 
+/* An unnamed output file held for a process being started: the file's descriptor (-1: none) and
+ * whether the process gets a description of its own. */
+struct lazy_fd {
+  int fd;
+  int own;
+};
+
+/* Lets go of a stream of a process that did not start: the process's descriptor `fd` and, for a
+ * lazy one, the unnamed file (closed: it was never written). */
+static void lazy_release(struct lazy_fd *lazy, int fd) {
+  if (lazy->fd >= 0 && fd != lazy->fd) close(lazy->fd);
+  lazy->fd = -1;
+  close_redirect(fd);
+}
+
+/* The descriptor a process writes an unnamed file through: a reopening of it (a description of
+ * its own, see SPARE FILES), else the file's own descriptor. */
+static int own_description(int fd) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  int own;
+  do own = open(proc, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  while (own < 0 && errno == EINTR);
+  return own >= 0 ? own : fd;
+}
+
+/* Opens one lazy stream: the unnamed file into lazy, what the process gets into *fd; 0 or -1. */
+static int open_lazy(const char *path, struct lazy_fd *lazy, int *fd) {
+  int base = open_unnamed(path);
+  if (base < 0) return -1;
+  lazy->fd = base;
+  *fd = own_description(base);
+  lazy->own = *fd != base;
+  return 0;
+}
+
 /* Starts j; fills pid, or returns an errno with *phase set. Unnamed output files (LAZY OUTPUT) of a
- * started process are left open in lazy_fd (stdout, stderr; -1: none) for the caller to keep. */
-static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase, struct timespec *started, int lazy_fd[2]) {
+ * started process are left open in lazy[0..1] (stdout, stderr; fd -1: none) for the caller to keep. */
+static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *phase, struct timespec *started, struct lazy_fd lazy[2]) {
   int fin = -1, fout = -1, ferr = -1, err;
-  int lazy_out = 0, lazy_err = 0;
   fin = open_redirect(j->in, 0, 0);
   if (fin < 0) {
     *phase = PH_STDIN;
     return errno;
   }
-  if (j->lazy && strcmp(j->out, "/dev/null") != 0 && (fout = open_unnamed(j->out)) >= 0) lazy_out = 1;
-  else fout = open_redirect(j->out, 1, j->append); /* also where an unnamed file cannot be had: its errno is this one's */
+  if (!(j->lazy && strcmp(j->out, "/dev/null") != 0 && open_lazy(j->out, &lazy[0], &fout) == 0))
+    fout = open_redirect(j->out, 1, j->append); /* also where an unnamed file cannot be had: its errno is this one's */
   if (fout < 0) {
     err = errno;
     close_redirect(fin);
@@ -956,12 +1091,11 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
     return err;
   }
   if (j->err) {
-    if (j->lazy && strcmp(j->err, "/dev/null") != 0 && (ferr = open_unnamed(j->err)) >= 0) lazy_err = 1;
-    else ferr = open_redirect(j->err, 1, j->append);
+    if (!(j->lazy && strcmp(j->err, "/dev/null") != 0 && open_lazy(j->err, &lazy[1], &ferr) == 0)) ferr = open_redirect(j->err, 1, j->append);
     if (ferr < 0) {
       err = errno;
       close_redirect(fin);
-      close_redirect(fout);
+      lazy_release(&lazy[0], fout);
       *phase = PH_STDERR;
       return err;
     }
@@ -971,19 +1105,23 @@ static int start_job(struct worker *w, const struct job *j, pid_t *pid, int *pha
   l.envp = build_env(w, j, &pathv);
   err = spawn_path(w, pid, pathv, &l, j, phase);
   close_redirect(fin);
-  if (err == 0 && lazy_out) lazy_fd[0] = fout;
-  else close_redirect(fout);
-  if (err == 0 && lazy_err) lazy_fd[1] = ferr;
-  else close_redirect(ferr);
+  if (err == 0) {
+    /* the process has its descriptors; the launcher keeps only the unnamed files' own */
+    if (lazy[0].fd < 0 || fout != lazy[0].fd) close_redirect(fout);
+    if (j->err && (lazy[1].fd < 0 || ferr != lazy[1].fd)) close_redirect(ferr);
+  } else {
+    lazy_release(&lazy[0], fout);
+    if (j->err) lazy_release(&lazy[1], ferr);
+  }
   return err;
 }
 
 /* Records a started process and replies; claims an exit reaped before we got here, or else sends the
  * signals asked for while it was starting (under mu). */
-static void record_spawn(const struct job *j, pid_t pid, unsigned long seq, const struct timespec *started, uint64_t sigs, const int lazy_fd[2]) {
+static void record_spawn(const struct job *j, pid_t pid, unsigned long seq, const struct timespec *started, uint64_t sigs, const struct lazy_fd lazy[2]) {
   pid_t g = j->pgid ? j->pgid : pid;
-  if (lazy_fd[0] >= 0) lazy_add(pid, lazy_fd[0], j->out); /* before an early exit is claimed below */
-  if (lazy_fd[1] >= 0) lazy_add(pid, lazy_fd[1], j->err);
+  if (lazy[0].fd >= 0) lazy_add(pid, lazy[0].fd, j->out, lazy[0].own); /* before an early exit is claimed below */
+  if (lazy[1].fd >= 0) lazy_add(pid, lazy[1].fd, j->err, lazy[1].own);
   struct slot *s = tput(&procs, pid);
   s->a = j->key;
   s->b = g;
@@ -1020,7 +1158,7 @@ static void run_job(struct worker *w) {
   int phase = PH_PGID, err = 0;
   pid_t pid = 0;
   struct timespec started = {0, 0};
-  int lazy_fd[2] = {-1, -1};
+  struct lazy_fd lazy[2] = {{-1, 0}, {-1, 0}};
   unsigned long seq = ++spawn_seq;
   if (started_map && j->key < started_cap) __atomic_store_n(&started_map[j->key], j->seq, __ATOMIC_SEQ_CST);
   if (j->pgid > 0) { /* join only a group of ours that still has members */
@@ -1041,7 +1179,7 @@ static void run_job(struct worker *w) {
   pthread_mutex_unlock(&mu);
   if (err == 0) {
     STAT(double t0 = now_seconds());
-    err = start_job(w, j, &pid, &phase, &started, lazy_fd);
+    err = start_job(w, j, &pid, &phase, &started, lazy);
     STAT(double t1 = now_seconds());
     pthread_mutex_lock(&mu);
     STAT((st_spawn += t1 - t0, st_nspawn++));
@@ -1050,7 +1188,7 @@ static void run_job(struct worker *w) {
   } else {
     pthread_mutex_lock(&mu);
   }
-  if (err == 0) record_spawn(j, pid, seq, &started, inflight_sigs[w->index], lazy_fd);
+  if (err == 0) record_spawn(j, pid, seq, &started, inflight_sigs[w->index], lazy);
   else reply(R_FAILED, phase, j->key, 0, err, NULL);
   prune_earlies();
   env_unref(j->env);

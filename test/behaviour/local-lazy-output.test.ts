@@ -89,6 +89,39 @@ describe.skipIf(!LauncherSpawner.available())('local backend: default output fil
     expect(await writer.readStdout()).toBe('new\n');
   });
 
+  it('an unnamed file left empty is reused for a later job, which gets only its own output', async () => {
+    const ex = new JobExecutor({ backend: 'local', spawner: 'launcher', maxCores: 1, logDir: tempDir('jobf-lazy-') });
+    executors.push(ex);
+    for (let i = 0; i < 5; i++) expect((await ex.submit(sh('true'))).result).toBe('COMPLETED');
+    const writer = ex.submit(sh('echo mine; echo mine-err >&2'));
+    await writer;
+    expect(readFileSync(writer.stdoutPath!, 'utf8')).toBe('mine\n');
+    expect(readFileSync(writer.stderrPath!, 'utf8')).toBe('mine-err\n');
+    const quiet = ex.submit(sh('true'));
+    await quiet;
+    expect(existsSync(quiet.stdoutPath!)).toBe(false);
+  });
+
+  it("output a job's leftover process writes after the job ended never lands in a later job's file", async () => {
+    const dir = tempDir('jobf-lazy-gates-');
+    const [gate, wrote, release] = ['gate', 'wrote', 'release'].map((f) => path.join(dir, f)) as [string, string, string];
+    const ex = make();
+    // A leaves a background process holding its stdout and stderr, which writes once `gate` exists.
+    const leaver = ex.submit(sh(`(while [ ! -e ${gate} ]; do sleep 0.02; done; echo late-out; echo late-err >&2; touch ${wrote}) & exit 0`));
+    expect((await leaver).result).toBe('COMPLETED');
+    // Quiet jobs start after A was reaped (any may be handed A's unnamed files if they were reused wrongly).
+    const quiet = Array.from({ length: 4 }, () => ex.submit(sh(`while [ ! -e ${release} ]; do sleep 0.02; done`)));
+    await waitFor(() => quiet.every((f) => f.state === 'RUN'), 10_000, 'the quiet jobs to run');
+    writeFileSync(gate, '');
+    await waitFor(() => existsSync(wrote), 10_000, 'the leftover process to write');
+    writeFileSync(release, '');
+    await Promise.all(quiet);
+    for (const f of quiet) {
+      expect(await f.readStdout()).toBe('');
+      expect(await f.readStderr()).toBe('');
+    }
+  });
+
   it('lazyOutput: false, and the execa spawner, make both files at once', async () => {
     for (const ex of [make({ lazyOutput: false }), make({ spawner: 'execa' })]) {
       const job = ex.submit(sh('true'));
