@@ -44,6 +44,13 @@ await describeSge('MPI jobs on Grid Engine', () => {
       }, 180_000);
     }
 
+    it('every rank sees its own JOBFUTURES_TASK_RANK and the job size (Open MPI)', async () => {
+      const fut = ex.submit(mpiSpec(['sh', '-c', 'echo "$JOBFUTURES_TASK_RANK/$JOBFUTURES_JOB_SIZE/$JOBFUTURES_JOB_ID"'], 'openmpi'));
+      expect((await fut).result).toBe('COMPLETED');
+      const lines = readFileSync(fut.stdoutPath!, 'utf8').trim().split('\n').sort();
+      expect(lines).toEqual([0, 1, 2, 3].map((rank) => `${rank}/4/${fut.id!.f58}`));
+    }, 180_000);
+
     for (const [flavour, rankVar] of [['mpich', 'PMI_RANK'], ['openmpi', 'OMPI_COMM_WORLD_RANK']] as const) {
       it(`mpi=${flavour}: a rank that fails makes the job FAILED with its exit code`, async () => {
         const script = `if [ "\${${rankVar}:-x}" = 2 ]; then exit 3; fi; exit 0`;

@@ -138,6 +138,16 @@ export function mpiLaunchCommand(mpi: MpiInstallation, input: MpiLaunchInput): M
   return { argv, env: root ? ['OMPI_ALLOW_RUN_AS_ROOT=1', 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1'] : [] };
 }
 
+/**
+ * `command` wrapped so that each rank sees `JOBFUTURES_TASK_RANK` (its MPI rank, from the
+ * flavour's {@link MPI_RANK_VARIABLE}) and `JOBFUTURES_JOB_SIZE` (`numTasks`), as a task of a
+ * job without MPI does: a `sh` that sets them and execs the command (no process stays behind).
+ */
+export function withRankVariables(mpi: MpiInstallation, numTasks: number, command: readonly string[]): string[] {
+  const setRank = `export JOBFUTURES_TASK_RANK="\${${MPI_RANK_VARIABLE[mpi.flavour]}:-0}" JOBFUTURES_JOB_SIZE=${numTasks}; exec "$@"`;
+  return ['/bin/sh', '-c', setRank, 'sh', ...command];
+}
+
 let cachedCores: number | undefined;
 
 /**

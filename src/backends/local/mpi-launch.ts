@@ -9,7 +9,7 @@
  * @module
  */
 import type { Jobspec } from '../../jobspec/index.js';
-import { MPI_RANK_VARIABLE, isMpiJob, jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
+import { isMpiJob, jobMpi, mpiLaunchCommand, withRankVariables } from '../batch/mpi.js';
 import type { LaunchPlan } from './job-files.js';
 
 export { isMpiJob };
@@ -30,15 +30,13 @@ export function checkMpi(spec: Jobspec): void {
 
 /**
  * The plan of an MPI job: the launcher's argv and environment around the job's own; other plans
- * unchanged. Each rank starts through `sh`, which sets `JOBFUTURES_TASK_RANK` from the rank
- * variable of the MPI's launcher and `JOBFUTURES_JOB_SIZE` to the ranks (the backend gives its one
- * launcher process rank 0 of 1) and execs the command, as the batch backends' reaper does.
+ * unchanged. Each rank gets its own `JOBFUTURES_TASK_RANK` and the job's size
+ * ({@link withRankVariables}; the backend gives its one launcher process rank 0 of 1).
  */
 export function withMpiLauncher(spec: Jobspec, plan: LaunchPlan): LaunchPlan {
   const mpi = jobMpi(spec);
   if (mpi === undefined) return plan;
-  const setRank = `export JOBFUTURES_TASK_RANK="\${${MPI_RANK_VARIABLE[mpi.flavour]}:-0}" JOBFUTURES_JOB_SIZE=${spec.numTasks}; exec "$@"`;
-  const { argv, env } = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: ['/bin/sh', '-c', setRank, 'sh', ...plan.argv] });
+  const { argv, env } = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: withRankVariables(mpi, spec.numTasks, plan.argv) });
   let planEnv = plan.env;
   if (env.length > 0) {
     let cached = envCache.get(plan.env);

@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { JobHandle } from '../../core/backend.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { scriptPath } from '../batch/job-files.js';
-import { isMpiJob, jobMpi, mpiLaunchCommand } from '../batch/mpi.js';
+import { isMpiJob, jobMpi, mpiLaunchCommand, withRankVariables } from '../batch/mpi.js';
 import { Outcome } from '../batch/outcomes.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
@@ -212,12 +212,13 @@ export class SgeSubmitter {
  * launcher (`mpirun -np N [--oversubscribe] -- CMD`, `mpiexec -n N CMD`, see `../batch/mpi.ts`)
  * with the launcher's variables (Open MPI as root) added. The launcher runs as the job's one
  * process, under the reaper: the status file is the launcher's, and the launcher reads the
- * parallel environment's slots from Grid Engine (`PE_HOSTFILE`, `NSLOTS`).
+ * parallel environment's slots from Grid Engine (`PE_HOSTFILE`, `NSLOTS`); each rank gets its own
+ * `JOBFUTURES_TASK_RANK` ({@link withRankVariables}).
  */
 function mpiCommand(spec: BatchSpecView, environment: Readonly<Record<string, string>>): { command: readonly string[]; environment: Readonly<Record<string, string>> } {
   const mpi = jobMpi(spec);
   if (mpi === undefined) return { command: spec.command, environment };
-  const launch = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: spec.command });
+  const launch = mpiLaunchCommand(mpi, { numTasks: spec.numTasks, command: withRankVariables(mpi, spec.numTasks, spec.command) });
   if (launch.env.length === 0) return { command: launch.argv, environment };
   const added = Object.fromEntries(launch.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   return { command: launch.argv, environment: { ...environment, ...added } };
