@@ -134,6 +134,49 @@ describeSlurm('coalesced submissions', () => {
     }
   }, 180_000);
 
+  it('a fan-out after one set-up job: the dependants go out as one array with --dependency, start after it, each its own job', async () => {
+    const { logDir } = cluster.rig();
+    const ex = new JobExecutor({ backend: 'slurm', logDir, pollInterval: { min: 100, max: 1000 } });
+    try {
+      const marker = path.join(logDir, 'setup-done');
+      const setup = ex.submit(Jobspec.fromCommand(['sh', '-c', `sleep 1; : > ${marker}`], { environment: { PATH } }));
+      const check = (i: number) => Jobspec.fromCommand(['sh', '-c', `[ -e ${marker} ] && echo "dependant $0"`, String(i)], { environment: { PATH } });
+      const okDependants = Array.from({ length: 20 }, (_, i) => ex.submit(check(i), { dependsOn: [setup] }));
+      const anyDependants = Array.from({ length: 5 }, (_, i) => ex.submit(check(100 + i), { dependsOnAny: [setup] }));
+      const all = [...okDependants, ...anyDependants];
+      await wait([setup, ...all], { timeout: 120_000 });
+      expect((await setup).result).toBe('COMPLETED');
+      for (const [i, f] of all.entries()) {
+        expect((await f).result, `dependant ${i}`).toBe('COMPLETED');
+        expect(await f.readStdout()).toBe(`dependant ${i < 20 ? i : 100 + i - 20}\n`);
+      }
+      const arrayOf = (fs: JobFuture[]) => new Set(fs.map((f) => f.nativeId!.split('_')[0]));
+      expect(arrayOf(okDependants).size).toBe(1);
+      expect(arrayOf(anyDependants).size).toBe(1);
+      const counts = (ex.backend as SlurmBackend).commandCounts;
+      expect(counts.sbatch).toBeLessThanOrEqual(3);
+    } finally {
+      await ex.shutdown();
+    }
+  }, 180_000);
+
+  it('dependants of a job that fails, coalesced into one array, each end with a dependency exception and never run', async () => {
+    const { logDir } = cluster.rig();
+    const ex = new JobExecutor({ backend: 'slurm', logDir, pollInterval: { min: 100, max: 1000 } });
+    try {
+      const ran = path.join(logDir, 'ran');
+      const setup = ex.submit(Jobspec.fromCommand(['sh', '-c', 'sleep 1; exit 3'], { environment: { PATH } }));
+      const dependants = Array.from({ length: 8 }, (_, i) => ex.submit(Jobspec.fromCommand(['sh', '-c', `echo $0 >> ${ran}`, String(i)], { environment: { PATH } }), { dependsOn: [setup] }));
+      await wait([setup, ...dependants], { timeout: 120_000 });
+      expect((await setup).returncode).toBe(3);
+      for (const f of dependants) expect((await f).exception?.type).toBe('dependency');
+      expect(new Set(dependants.map((f) => f.nativeId?.split('_')[0])).size).toBe(1);
+      expect(existsSync(ran)).toBe(false);
+    } finally {
+      await ex.shutdown();
+    }
+  }, 180_000);
+
   it('1,000 distinct specs: at most 5 sbatch, each job its own array task', async () => {
     const ex = new JobExecutor({ backend: 'slurm', logDir: cluster.rig().logDir, pollInterval: { min: 250, max: 2000 } });
     try {

@@ -91,16 +91,18 @@ describeSlurm('SlurmBackend on a real cluster', () => {
   it('kill() delivers the signal once to the command; the status says how it ended', async () => {
     const { backend, host } = cluster.rig();
     const [trapper, plain] = host.submit(backend, [
-      sh(`n=0; trap 'n=$((n+1)); echo "got USR1 $n"' USR1; sleep 4 & wait; wait; echo "done $n"; exit 7`),
+      sh(`n=0; trap 'n=$((n+1)); echo "got USR1 $n"' USR1; echo ready; sleep 4 & wait; wait; echo "done $n"; exit 7`),
       sh('exec sleep 300'),
     ]);
     await host.waitUntil(() => host.state(trapper!) === 'RUN' && host.state(plain!) === 'RUN', 30_000);
-    await new Promise((r) => setTimeout(r, 1000)); // let the shell install its trap
+    // The shell has installed its trap once it says so (a fixed wait was too short under load).
+    const out = backend.outputPaths(trapper!).stdout;
+    await host.waitUntil(() => existsSync(out) && readFileSync(out, 'utf8').includes('ready'), 30_000);
     backend.kill(trapper!, 'SIGUSR1');
     backend.kill(plain!, 'SIGINT');
     await host.waitInactive([trapper!, plain!], 30_000);
     expect(host.status(trapper!)).toBe(7 << 8);
-    expect(readFileSync(backend.outputPaths(trapper!).stdout, 'utf8')).toBe('got USR1 1\ndone 1\n');
+    expect(readFileSync(out, 'utf8')).toBe('ready\ngot USR1 1\ndone 1\n');
     expect(host.status(plain!)).toBe(2); // SIGINT
     expect(host.fatal(plain!)).toBeUndefined();
   });

@@ -5,8 +5,10 @@
  * (split at `MaxArraySize`) even when their commands, environments, working directories or output
  * paths differ: each task runs its own job (see `renderCoalescedBatchScript`). Jobs handed over
  * in one turn of the event loop go out together, and so do those handed over while a call of
- * their shape is in flight. Jobs with dependencies go one by one, their dependencies as
- * `--dependency=` on the dependencies' Slurm ids (waiting for their sbatch if needed). sbatch
+ * their shape is in flight. Jobs with dependencies first wait for their dependencies' Slurm ids
+ * (their sbatch), then are coalesced the same way with the others of their shape whose
+ * dependencies resolved to the same ids (a fan-out after one set-up job is one array), with
+ * `--dependency=` on those ids. sbatch
  * calls run `submitConcurrency` at a time and are retried while the controller cannot be
  * reached; a batch that fails fails every job in it.
  *
@@ -36,11 +38,19 @@ import { DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
 
 type Env = Lazy<Record<string, string>>;
 
+/** The Slurm ids a job waits for, by kind (`--dependency=afterok:…,afterany:…`). */
+interface SlurmDependencies {
+  readonly afterok: readonly string[];
+  readonly afterany: readonly string[];
+}
+
 /** Submits jobs with sbatch in the background and reports the outcome through the host. */
 export class SlurmSubmitter {
   readonly #ctx: SlurmContext;
   readonly #slots: SubmitSlots;
   readonly #coalescer: SubmitCoalescer<SlurmJob>;
+  /** The dependencies (Slurm ids) of the jobs filed with them, by job: the same for a whole batch. */
+  readonly #dependencies = new Map<SlurmJob, SlurmDependencies>();
   #logDirReady: Promise<unknown> | undefined;
 
   constructor(ctx: SlurmContext) {
@@ -55,8 +65,9 @@ export class SlurmSubmitter {
   }
 
   /**
-   * Files each job: without dependencies under its resource shape, to go out with the other jobs
-   * of that shape as one array; with dependencies alone (tracked, not awaited).
+   * Files each job under its resource shape, to go out with the other jobs of that shape as one
+   * array; a job with dependencies once they have Slurm ids, under its shape and those ids
+   * (tracked, not awaited).
    */
   submit(jobs: readonly JobHandle[]): void {
     const ctx = this.#ctx;
@@ -66,7 +77,7 @@ export class SlurmSubmitter {
       const job = newSubmittedJob(handle, host.jobid(handle).f58, tasksRunInSrunStep(spec), host.urgency(handle));
       ctx.jobs.set(handle, job);
       if (host.dependencies(handle, 'afterok').length > 0 || host.dependencies(handle, 'afterany').length > 0) {
-        ctx.work.track(this.#submitOne(job));
+        ctx.work.track(this.#fileWithDependencies(job, spec));
         continue;
       }
       this.#coalescer.add(this.#shapeKey(spec, job.wantHeld), job);
@@ -100,15 +111,33 @@ export class SlurmSubmitter {
 
   /** One coalesced batch (the coalescer holds a slot): one sbatch, every job of it reported. */
   async #sendBatch(batch: SlurmJob[]): Promise<void> {
+    const dependencies = this.#dependencies.get(batch[0]!) ?? {};
+    for (const j of batch) this.#dependencies.delete(j);
     try {
-      await this.#sbatch(batch, new Lazy(() => processEnvironment()), {});
+      await this.#sbatch(batch, new Lazy(() => processEnvironment()), dependencies);
     } catch (error) {
       // Nothing in #sbatch should throw; if it does, no job of the batch is left behind.
       this.#giveUp(batch, 'exec', `sbatch failed: ${errorText(error)}`);
     }
   }
 
-  async #submitOne(job: SlurmJob): Promise<void> {
+  /**
+   * Waits for the job's dependencies' Slurm ids (outside any submit slot: a slot held while waiting
+   * could be the one the dependency needs), then files it with the jobs of its shape and the same
+   * dependencies; a job whose dependencies all ended as it needs goes out as one without any.
+   */
+  async #fileWithDependencies(job: SlurmJob, spec: BatchSpecView): Promise<void> {
+    const dependencies = await this.#resolveDependencies(job);
+    if (dependencies === undefined) return;
+    const { afterok, afterany } = dependencies;
+    const key = this.#shapeKey(spec, job.wantHeld);
+    if (afterok.length === 0 && afterany.length === 0) return this.#coalescer.add(key, job);
+    this.#dependencies.set(job, dependencies);
+    this.#coalescer.add(JSON.stringify([key, [...afterok].sort(), [...afterany].sort()]), job);
+  }
+
+  /** The Slurm ids the job must wait for, by kind; undefined when it gave up (a dependency failed or never reached Slurm). */
+  async #resolveDependencies(job: SlurmJob): Promise<SlurmDependencies | undefined> {
     const ctx = this.#ctx;
     const host = ctx.host;
     const afterok: string[] = [];
@@ -122,7 +151,7 @@ export class SlurmSubmitter {
       if (id === undefined || ctx.outcomes.get(d) === Outcome.FAILED) {
         const why = ctx.outcomes.get(d) === Outcome.FAILED ? 'did not complete' : 'never reached Slurm';
         this.#giveUp([job], 'dependency', `dependency ${host.jobid(d).f58} ${why}`);
-        return;
+        return undefined;
       }
       if (ctx.outcomes.get(d) !== Outcome.OK) afterok.push(id);
     }
@@ -132,7 +161,7 @@ export class SlurmSubmitter {
       const id = await this.#slurmIdOf(d);
       if (id !== undefined && ctx.outcomes.get(d) === Outcome.UNKNOWN) afterany.push(id);
     }
-    await this.#slots.run(() => this.#sbatch([job], new Lazy(() => processEnvironment()), { afterok, afterany }));
+    return { afterok, afterany };
   }
 
   /** The Slurm id of a job of this backend, once its sbatch returned (undefined if it never got one). */
@@ -157,7 +186,7 @@ export class SlurmSubmitter {
     let sbatchArgs: string[];
     let taskFiles: readonly TaskBodyFile[] = [];
     try {
-      const rendered = jobs.length === 1 ? { ...renderBatchScript(this.#scriptInput(jobs, env, hold, dependencies)), taskFiles: [] } : this.#renderArray(jobs, env, hold);
+      const rendered = jobs.length === 1 ? { ...renderBatchScript(this.#scriptInput(jobs, env, hold, dependencies)), taskFiles: [] } : this.#renderArray(jobs, env, hold, dependencies);
       await (this.#logDirReady ??= mkdir(ctx.logDir, { recursive: true }));
       taskFiles = rendered.taskFiles;
       await Promise.all(taskFiles.map((f) => writeFile(f.path, f.text, { mode: 0o600 })));
@@ -196,7 +225,7 @@ export class SlurmSubmitter {
   }
 
   /** The array script of several jobs of one shape: each task runs its own job. */
-  #renderArray(jobs: SlurmJob[], env: Env, hold: boolean): ReturnType<typeof renderCoalescedBatchScript> {
+  #renderArray(jobs: SlurmJob[], env: Env, hold: boolean, dependencies: BatchScriptInput['dependencies']): ReturnType<typeof renderCoalescedBatchScript> {
     const host = this.#ctx.host;
     // Jobs of one Jobspec object share their task input (rendered once).
     const bySpec = new Map<object, SlurmTaskInput>();
@@ -206,7 +235,7 @@ export class SlurmSubmitter {
       if (!job) bySpec.set(spec, (job = this.#taskInput(spec, env)));
       return { id: j.f58, job };
     });
-    return renderCoalescedBatchScript(this.#scriptInput(jobs, env, hold, {}), tasks);
+    return renderCoalescedBatchScript(this.#scriptInput(jobs, env, hold, dependencies), tasks);
   }
 
   /** What one job runs, resolved from its spec. */
