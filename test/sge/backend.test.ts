@@ -99,6 +99,41 @@ await describeSge('SgeBackend on the dev cluster', () => {
     expect(futures[5]!.stdoutPath).toBe(path.join(dirs[0]!, `job5-${futures[5]!.id!.f58}.txt`));
   }, 120_000);
 
+  it('jobs handed over while a qsub is in flight go out together in the next one', async () => {
+    const { ex, backend } = executor();
+    const spec = (i: number) => Jobspec.fromCommand(['sh', '-c', 'echo "$0"', String(i)], { environment: ENV });
+    const first = ex.submit(spec(0));
+    const later = [];
+    // Thirty submits in successive turns of the event loop, while the first qsub runs.
+    for (let i = 1; i <= 30; i++) {
+      later.push(ex.submit(spec(i)));
+      await new Promise((r) => setImmediate(r));
+    }
+    const all = [first, ...later];
+    const { notDone } = await wait(all, { timeout: 120_000 });
+    expect(notDone.size).toBe(0);
+    for (const [i, f] of all.entries()) expect(await f.readStdout()).toBe(`${i}\n`);
+    console.info(`31 submits over 31 turns: ${JSON.stringify(backend.commandCounts)}`);
+    expect(backend.commandCounts.qsub).toBeLessThanOrEqual(3);
+  }, 180_000);
+
+  it('afterany dependants of one job go out as one array held on it (-hold_jid), and run after it', async () => {
+    const { ex, backend } = executor();
+    const dir = logDir();
+    const marker = path.join(dir, 'setup-done');
+    const setup = ex.submit(Jobspec.fromCommand(['sh', '-c', `sleep 1; : > ${marker}; exit 2`], { environment: ENV }));
+    const dependants = Array.from({ length: 10 }, (_, i) => ex.submit(Jobspec.fromCommand(['sh', '-c', `[ -e ${marker} ] && echo "after $0"`, String(i)], { environment: ENV }), { dependsOnAny: [setup] }));
+    const { notDone } = await wait([setup, ...dependants], { timeout: 120_000 });
+    expect(notDone.size).toBe(0);
+    expect((await setup).returncode).toBe(2);
+    for (const [i, f] of dependants.entries()) {
+      expect((await f).result).toBe('COMPLETED');
+      expect(await f.readStdout()).toBe(`after ${i}\n`);
+    }
+    expect(new Set(dependants.map((f) => f.nativeId!.split('.')[0])).size).toBe(1);
+    expect(backend.commandCounts.qsub).toBe(2);
+  }, 180_000);
+
   it('cancels running jobs together: SIGTERM reaches each (CANCELED, -15), then one qdel for all', async () => {
     const { ex, backend } = executor();
     const dir = logDir();

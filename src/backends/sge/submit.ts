@@ -1,16 +1,19 @@
 /**
- * {@link SgeSubmitter}: the Grid Engine backend's submissions. Jobs of one `submit` call that
- * have no dependencies and share a shape (held or not, slots, time limit, queue) go out as one
- * `qsub -t 1-N` array (split at `maxArraySize`, at 1000 when their specs differ), each task
- * running its own spec; others one by one, their `afterany` dependencies as
- * `-hold_jid` on the dependencies' job numbers (waiting for their qsub if needed). `afterok` is
- * held by the engine (the job is handed over once its dependencies completed). qsub calls run
- * `submitConcurrency` at a time and are retried while qmaster cannot be reached.
+ * {@link SgeSubmitter}: the Grid Engine backend's submissions, coalesced by the batch kit's
+ * {@link SubmitCoalescer}: jobs handed over in one turn of the event loop, and jobs handed over
+ * while a qsub of their shape (held or not, slots, parallel environment, time limit, queue) is in
+ * flight, go out together as one `qsub -t 1-N` array (split at `maxArraySize`, at 1000 when their
+ * specs differ), each task running its own spec. A job with `afterany` dependencies first waits
+ * for their job numbers (their qsub), then goes out the same way with the jobs of its shape and the
+ * same numbers, as `-hold_jid`. `afterok` is held by the engine (the job is handed over once its
+ * dependencies completed). qsub calls run `submitConcurrency` at a time and are retried while
+ * qmaster cannot be reached; a batch that fails fails every job in it.
  *
  * @module
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { JobHandle } from '../../core/backend.js';
+import { SubmitCoalescer } from '../batch/coalescer.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { scriptPath } from '../batch/job-files.js';
 import { isMpiJob, jobMpi, mpiLaunchCommand, withRankVariables } from '../batch/mpi.js';
@@ -45,52 +48,40 @@ export class SgeSubmitter {
   readonly #ctx: SgeContext;
   readonly #qdel: QdelBatch;
   readonly #slots: SubmitSlots;
+  readonly #coalescer: SubmitCoalescer<SgeJob>;
+  /** The `-hold_jid` job numbers of the jobs filed with them, by job: the same for a whole batch. */
+  readonly #holdJids = new Map<SgeJob, readonly string[]>();
   #logDirReady: Promise<unknown> | undefined;
 
   constructor(ctx: SgeContext, qdel: QdelBatch) {
     this.#ctx = ctx;
     this.#qdel = qdel;
     this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? 4);
+    this.#coalescer = new SubmitCoalescer<SgeJob>({
+      slots: this.#slots,
+      maxBatch: () => ctx.opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE,
+      send: (batch) => this.#sendBatch(batch),
+      track: (p) => ctx.work.track(p),
+    });
   }
 
   /**
-   * Groups `jobs` into arrays and single jobs and starts their qsub calls (tracked, not awaited).
-   * Jobs without dependencies that share a shape (hold, slots, time limit, queue) go out as one
-   * array, each task with its own spec (one spec object: a compact script).
+   * Files each job under its shape, to go out with the other jobs of that shape as one array; a
+   * job with `afterany` dependencies once they have job numbers, under its shape and those
+   * numbers (tracked, not awaited).
    */
   submit(jobs: readonly JobHandle[]): void {
     const ctx = this.#ctx;
     const host = ctx.host;
-    const groups = new Map<string, SgeJob[]>();
-    const singles: SgeJob[] = [];
     for (const handle of jobs) {
       const spec = host.spec(handle) as BatchSpecView;
       const urgency = host.urgency(handle);
       const job = newSubmittedJob(handle, host.jobid(handle).f58, urgency);
       ctx.jobs.set(handle, job);
-      if (host.dependencies(handle, 'afterany').length > 0) {
-        singles.push(job);
-        continue;
-      }
       const key = this.#shapeKey(spec, urgency);
-      let list = groups.get(key);
-      if (!list) groups.set(key, (list = []));
-      list.push(job);
+      if (host.dependencies(handle, 'afterany').length > 0) ctx.work.track(this.#fileWithDependencies(job, key));
+      else this.#coalescer.add(key, job);
     }
-    const env = new Lazy(() => processEnvironment());
-    const starts: (() => Promise<void>)[] = [];
-    const max = this.#ctx.opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE;
-    for (const list of groups.values()) {
-      if (list.length === 1) {
-        singles.push(list[0]!);
-        continue;
-      }
-      const first = host.spec(list[0]!.handle);
-      const chunk = list.every((j) => host.spec(j.handle) === first) ? max : Math.min(max, MAX_MIXED_ARRAY);
-      for (let i = 0; i < list.length; i += chunk) starts.push(() => this.#qsub(list.slice(i, i + chunk), env, []));
-    }
-    for (const job of singles) starts.push(() => this.#submitOne(job, env));
-    for (const start of starts) ctx.work.track(start());
   }
 
   /** What must be the same for jobs to share one array: hold, slots, parallel environment (MPI or not), time limit, queue. */
@@ -105,7 +96,12 @@ export class SgeSubmitter {
     for (const j of this.#ctx.jobs.values()) if (j.phase === Phase.SUBMITTING) settleSubmitted(j, undefined);
   }
 
-  async #submitOne(job: SgeJob, env: Env): Promise<void> {
+  /**
+   * Waits for the job's `afterany` dependencies' job numbers (outside any submit slot: a slot held
+   * while waiting could be the one the dependency needs), then files it with the jobs of its shape
+   * and the same numbers.
+   */
+  async #fileWithDependencies(job: SgeJob, key: string): Promise<void> {
     const ctx = this.#ctx;
     const host = ctx.host;
     const holdJids = new Set<string>();
@@ -117,55 +113,75 @@ export class SgeSubmitter {
       // -hold_jid names whole jobs: a dependency on one array task waits for the whole array.
       if (id !== undefined && ctx.outcomes.get(d) === Outcome.UNKNOWN) holdJids.add(jobNumber(id));
     }
-    await this.#qsub([job], env, [...holdJids]);
+    if (holdJids.size === 0) return this.#coalescer.add(key, job);
+    const ids = [...holdJids].sort();
+    this.#holdJids.set(job, ids);
+    this.#coalescer.add(JSON.stringify([key, ids]), job);
   }
 
-  /** Renders, writes and submits one job or one array; reports the outcome to the host. */
-  async #qsub(jobs: SgeJob[], env: Env, holdJids: string[]): Promise<void> {
+  /**
+   * One coalesced batch (the coalescer holds a slot): one qsub, or one per 1000 jobs when their
+   * specs differ (every task's bash reads the whole script); every job reported.
+   */
+  async #sendBatch(batch: SgeJob[]): Promise<void> {
+    const holdJids = this.#holdJids.get(batch[0]!) ?? [];
+    for (const j of batch) this.#holdJids.delete(j);
+    const host = this.#ctx.host;
+    const first = host.spec(batch[0]!.handle);
+    const chunk = batch.every((j) => host.spec(j.handle) === first) ? batch.length : MAX_MIXED_ARRAY;
+    const env = new Lazy(() => processEnvironment());
+    for (let i = 0; i < batch.length; i += chunk) {
+      const jobs = batch.slice(i, i + chunk);
+      try {
+        await this.#qsub(jobs, env, holdJids);
+      } catch (error) {
+        // Nothing in #qsub should throw; if it does, no job of the batch is left behind.
+        this.#giveUp(jobs, 'exec', `qsub failed: ${errorText(error)}`);
+      }
+    }
+  }
+
+  /** Renders, writes and submits one job or one array (the caller holds a submit slot); reports the outcome to the host. */
+  async #qsub(jobs: SgeJob[], env: Env, holdJids: readonly string[]): Promise<void> {
     const ctx = this.#ctx;
     const host = ctx.host;
-    await this.#slots.acquire();
+    if (ctx.closed) return this.#giveUp(jobs, undefined, '');
+    if (jobs.every((j) => j.cancelRequested)) return this.#giveUp(jobs, undefined, '');
+    const first = jobs[0]!;
+    const hold = first.wantHeld;
+    let file: string;
     try {
-      if (ctx.closed) return this.#giveUp(jobs, undefined, '');
-      if (jobs.every((j) => j.cancelRequested)) return this.#giveUp(jobs, undefined, '');
-      const first = jobs[0]!;
-      const hold = first.wantHeld;
-      let file: string;
-      try {
-        const rendered = renderSgeScript(this.#scriptInput(jobs, env, hold, holdJids));
-        await (this.#logDirReady ??= mkdir(ctx.logDir, { recursive: true }));
-        file = sgeScriptPath(ctx.logDir, first.f58);
-        await writeFile(file, rendered.script, { mode: 0o700 });
-      } catch (error) {
-        return this.#giveUp(jobs, 'exec', `cannot prepare the job script: ${errorText(error)}`);
-      }
-      let out: string;
-      try {
-        const retryable = retryFor(ctx.opts.submitRetryMs ?? DEFAULT_SUBMIT_RETRY_MS, sgeQmasterUnreachable, () => ctx.closed);
-        out = (await retry(() => ctx.commands.run('qsub', ['-terse', file]), retryable)).stdout;
-      } catch (error) {
-        const text = error instanceof SchedulerCommandError ? qsubErrorLine(error.stderr) || error.message : errorText(error);
-        return this.#giveUp(jobs, 'exec', `qsub failed: ${text}`);
-      }
-      const parsed = parseQsubTerse(out);
-      if (parsed === undefined) return this.#giveUp(jobs, 'exec', `qsub printed no job id: ${firstLine(out)}`);
-      const now = Date.now();
-      jobs.forEach((j, i) => {
-        j.nativeId = jobs.length > 1 ? `${parsed.jobId}.${i + 1}` : parsed.jobId;
-        j.knownAt = now;
-        j.phase = Phase.QUEUED;
-        j.held = hold;
-        ctx.accounting.watch(j.nativeId);
-        host.setNativeId(j.handle, j.nativeId);
-        settleSubmitted(j, j.nativeId);
-      });
-      // What changed while qsub ran: cancels, urgency.
-      for (const j of jobs) {
-        if (j.cancelRequested) this.#qdel.add(j.nativeId!);
-        else if (j.wantHeld !== j.held) ctx.work.serial(j, () => applyHold(ctx, j));
-      }
-    } finally {
-      this.#slots.release();
+      const rendered = renderSgeScript(this.#scriptInput(jobs, env, hold, holdJids));
+      await (this.#logDirReady ??= mkdir(ctx.logDir, { recursive: true }));
+      file = sgeScriptPath(ctx.logDir, first.f58);
+      await writeFile(file, rendered.script, { mode: 0o700 });
+    } catch (error) {
+      return this.#giveUp(jobs, 'exec', `cannot prepare the job script: ${errorText(error)}`);
+    }
+    let out: string;
+    try {
+      const retryable = retryFor(ctx.opts.submitRetryMs ?? DEFAULT_SUBMIT_RETRY_MS, sgeQmasterUnreachable, () => ctx.closed);
+      out = (await retry(() => ctx.commands.run('qsub', ['-terse', file]), retryable)).stdout;
+    } catch (error) {
+      const text = error instanceof SchedulerCommandError ? qsubErrorLine(error.stderr) || error.message : errorText(error);
+      return this.#giveUp(jobs, 'exec', `qsub failed: ${text}`);
+    }
+    const parsed = parseQsubTerse(out);
+    if (parsed === undefined) return this.#giveUp(jobs, 'exec', `qsub printed no job id: ${firstLine(out)}`);
+    const now = Date.now();
+    jobs.forEach((j, i) => {
+      j.nativeId = jobs.length > 1 ? `${parsed.jobId}.${i + 1}` : parsed.jobId;
+      j.knownAt = now;
+      j.phase = Phase.QUEUED;
+      j.held = hold;
+      ctx.accounting.watch(j.nativeId);
+      host.setNativeId(j.handle, j.nativeId);
+      settleSubmitted(j, j.nativeId);
+    });
+    // What changed while qsub ran: cancels, urgency.
+    for (const j of jobs) {
+      if (j.cancelRequested) this.#qdel.add(j.nativeId!);
+      else if (j.wantHeld !== j.held) ctx.work.serial(j, () => applyHold(ctx, j));
     }
   }
 
@@ -173,7 +189,7 @@ export class SgeSubmitter {
    * What the jobs' script is rendered from: the first job's spec, resolved; for jobs of several
    * specs, each job's own fields too.
    */
-  #scriptInput(jobs: SgeJob[], env: Env, hold: boolean, holdJids: string[]): SgeScriptInput {
+  #scriptInput(jobs: SgeJob[], env: Env, hold: boolean, holdJids: readonly string[]): SgeScriptInput {
     const ctx = this.#ctx;
     const specs = jobs.map((j) => ctx.host.spec(j.handle) as BatchSpecView);
     const spec = specs[0]!;
