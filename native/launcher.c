@@ -1645,10 +1645,13 @@ static void serve(void) {
   if (fds[1].revents & POLLIN) term = drain_signals(&child);
   if (term) shutdown_and_exit(0);
   if (child) {
+    struct worker *handed[MAX_WORKERS];
     pthread_mutex_lock(&mu);
     reap_all();
     prune_earlies();
+    int nhanded = nqueued > 0 ? recruit(nqueued, handed) : 0; /* slots handed to standbys start first */
     pthread_mutex_unlock(&mu);
+    for (int i = 0; i < nhanded; i++) pthread_cond_signal(&handed[i]->cv);
     flush_replies(); /* exits first: the parent can start replacements while we read requests */
     STAT(st_last_exit_flush = now_seconds());
   }
