@@ -10,6 +10,7 @@ import { benchJobspecBuild } from './jobspec-build.js';
 import { benchIds } from './ids.js';
 import { benchOverhead } from './overhead.js';
 import { benchIdioms } from './overhead-idioms.js';
+import { benchFloors } from './floors.js';
 import { benchSpawn } from './spawn.js';
 import { benchLatency } from './latency.js';
 import { benchSlurm } from './slurm.js';
@@ -19,7 +20,7 @@ import { printTable } from './lib/table.js';
 import { writeResult } from './lib/results.js';
 import { machineInfo } from './lib/machine.js';
 
-const all = ['jobspec', 'ids', 'overhead', 'idioms', 'spawn', 'latency', 'slurm', 'sge', 'flux'] as const;
+const all = ['jobspec', 'ids', 'overhead', 'idioms', 'floors', 'spawn', 'latency', 'slurm', 'sge', 'flux'] as const;
 const wanted = process.env.BENCH ? process.env.BENCH.split(',').map((s) => s.trim()) : [...all];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const machine = machineInfo();
@@ -44,6 +45,9 @@ for (const name of wanted) {
       break;
     case 'idioms':
       await benchIdioms({ rounds: Math.max(3, rounds) });
+      break;
+    case 'floors':
+      await benchFloors({ rounds: Math.max(3, rounds) });
       break;
     case 'spawn':
       await benchSpawn({ jobs: 5000, concurrency: 8, rounds });
