@@ -24,9 +24,9 @@ import { FluidGenerator, type JobID } from '../../ids/index.js';
 import { Jobspec } from '../../jobspec/index.js';
 import { JobStore } from '../../store/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
-import { failureReason, jobEndRecord, settledResult, writeFileAtomic } from '../files.js';
+import { failureReason, jobEndRecord, readJobIdFile, settledResult, writeFileAtomic, writeJobIdFile } from '../files.js';
 import { now, type WatchEvent, type WatchWarningCode } from './events.js';
-import { clashOf, clearHelperFiles, hasJobScript, moveWithoutOverwrite, recordedJobId, sortedEntries } from './folders.js';
+import { clashOf, clearHelperFiles, hasJobScript, moveWithoutOverwrite, sortedEntries } from './folders.js';
 import { HELPER_FILES, JOB_SCRIPT, SCHEDULER_OUTPUT, requireWatchRoot, type WatchRootPaths } from './layout.js';
 import { lockWatchRoot } from './lock.js';
 
@@ -220,10 +220,10 @@ class InboxWatcher {
     let jobid: JobID;
     let fresh = false;
     try {
-      const recorded = recordedJobId(dir);
+      const recorded = readJobIdFile(dir);
       jobid = recorded ?? this.ids.next();
       // The id is on disk before the job is stored: a restart finds the job by it, or stores it then.
-      if (recorded === undefined) writeFileAtomic(join(dir, HELPER_FILES.jobid), jobid.f58 + '\n');
+      if (recorded === undefined) writeJobIdFile(dir, jobid);
       const stored = this.store.get(jobid);
       if (stored === undefined) {
         const spec = Jobspec.fromCommand(['bash', JOB_SCRIPT], {
