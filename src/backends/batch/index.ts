@@ -23,7 +23,7 @@ export { retry, retryFor, backoffMs, sleep } from './retry.js';
 export { MissingGrace, type Missable } from './missing-grace.js';
 export { OutcomeTable, Outcome } from './outcomes.js';
 export { BackgroundWork, type ControlChain } from './background-work.js';
-export { firstLine, lastLine, errorText } from './text.js';
+export { firstLine, lastLine } from './text.js';
 export { expandIndexRange } from './index-range.js';
 export { Phase, newSubmittedBatchJob, newAdoptedBatchJob, settleSubmitted, abandonUnsubmitted, optional, type BatchJob, type SubmitterContext } from './tracked-job.js';
 export { BatchContext } from './context.js';

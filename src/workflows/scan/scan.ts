@@ -10,7 +10,7 @@ import type { JobExecutor } from '../../executor/executor.js';
 import type { JobFuture } from '../../executor/future.js';
 import { Jobspec, type FromCommandOptions } from '../../jobspec/index.js';
 import { substitutePlaceholders } from '../../jobspec/placeholders.js';
-import { InvalidArgumentError } from '../../util/errors.js';
+import { errorText, InvalidArgumentError } from '../../util/errors.js';
 import { jobEndRecord, settledResult, writeFileAtomic, writeJobIdFile } from '../files.js';
 import { POINT_FILES, SCAN_FILE } from './files.js';
 import { isPointName, pointName, scanPoints, type ScanPointParams, type ScanValue } from './points.js';
@@ -141,7 +141,7 @@ export function scan(ex: JobExecutor, options: ScanOptions): ScanPoint[] {
         return loadRun(p.dir);
       },
       (error: unknown) => {
-        writeFileAtomic(join(p.dir, POINT_FILES.error), `${error instanceof Error ? error.message : String(error)}\n`);
+        writeFileAtomic(join(p.dir, POINT_FILES.error), errorText(error) + '\n');
         return loadRun(p.dir);
       },
     );
