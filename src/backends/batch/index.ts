@@ -15,7 +15,7 @@ export { renderJobScript, printfFormat, assembleJobScript, renderScriptBody, SCR
 export { renderCoalescedJobScript, type CoalescedTask, type CoalescedJobScript, type TaskBodyFile } from './coalesced-script.js';
 export { SubmitCoalescer, type SubmitCoalescerOptions } from './coalescer.js';
 export { parseOwnScript, opensDefaultOutputs, type OwnScriptJob } from './script-parse-back.js';
-export { trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, taskBodyPath, defaultOutputTemplates } from './job-files.js';
+export { defaultLogDir, trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, taskBodyPath, defaultOutputTemplates } from './job-files.js';
 export { parseStatusFile, readStatusFile, commandStarted, clearRunFiles, type StatusFile } from './status-file.js';
 export { checkBatchSpec, jobName, jobCwd, pathTemplates, outputPaths, processEnvironment, Lazy, type BatchSpecView } from './spec.js';
 export { SubmitSlots } from './submit-slots.js';
