@@ -2,7 +2,7 @@
  * The kit shared by the queueing-scheduler backends (Slurm, Grid Engine, Flux): a command runner,
  * shell quoting, the job script with its Perl reaper and status file, reading our scripts back,
  * and the runtime pieces of a polling backend (submit slots, retries, the missing-job grace,
- * dependency outcomes, background work). Nothing here names a scheduler.
+ * dependency outcomes, background work, the base backend class). Nothing here names a scheduler.
  *
  * @module
  */
@@ -27,4 +27,5 @@ export { firstLine, lastLine } from './text.js';
 export { expandIndexRange } from './index-range.js';
 export { Phase, newSubmittedBatchJob, newAdoptedBatchJob, settleSubmitted, abandonUnsubmitted, optional, type BatchJob, type SubmitterContext } from './tracked-job.js';
 export { BatchContext } from './context.js';
+export { BatchBackend, batchBackendSetup, type BatchBackendSetup } from './batch-backend.js';
 export { checkBatchOptions, type BatchBackendOptions, type CheckedBatchOptions } from './options.js';
