@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { stringify as stringifyYaml } from 'yaml';
-import { InvalidArgumentError } from '../util/errors.js';
+import { errorText, InvalidArgumentError } from '../util/errors.js';
 import { parseFSD } from '../util/fsd.js';
 import { attributePath, getIn, pathPointer, setIn } from './attributes.js';
 import { buildFromBatchCommand, buildFromCommand, BATCH_SCRIPT_PATH } from './builders.js';
@@ -102,7 +102,7 @@ export class Jobspec {
     } catch (error) {
       if (error instanceof JobspecValidationError) throw error;
       // Getters or proxies of the argument threw, or the input overflowed the stack.
-      throw new JobspecValidationError([{ path: '', message: `cannot be read (${errorText(error)})` }], { cause: error });
+      throw new JobspecValidationError([{ path: '', message: `cannot be read (${unreadableText(error)})` }], { cause: error });
     }
   }
 
@@ -385,7 +385,7 @@ function shapeOf(spec: JobspecV1Object): Shape {
   };
 }
 
-function errorText(error: unknown): string {
-  if (error instanceof RangeError) return 'nested too deeply';
-  return error instanceof Error ? error.message : String(error);
+/** Why an argument could not be read: its getters' error, or a stack overflow on deep nesting. */
+function unreadableText(error: unknown): string {
+  return error instanceof RangeError ? 'nested too deeply' : errorText(error);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseDocument } from 'yaml';
+import { errorText } from '../util/errors.js';
 import { JobspecParseError } from './errors.js';
 
 /** Text formats `Jobspec.parse` understands. `'auto'` takes JSON when the text starts with `{`, else YAML. */
@@ -39,8 +40,7 @@ function parseJson(text: string): unknown {
   } catch (error) {
     const offset = jsonErrorOffset(text, error);
     const { line, column } = lineColumn(text, offset);
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new JobspecParseError('json', line, column, detail, { cause: error });
+    throw new JobspecParseError('json', line, column, errorText(error), { cause: error });
   }
 }
 
@@ -55,8 +55,7 @@ function parseYaml(text: string): unknown {
   try {
     return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new JobspecParseError('yaml', 0, 0, detail, { cause: error });
+    throw new JobspecParseError('yaml', 0, 0, errorText(error), { cause: error });
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * {@link JobStore}: every job in a SQLite file (better-sqlite3, WAL), so that jobs outlive the
- * process that submitted them.
+ * process that submitted them. The class is the store's one door; its work is done beside it:
+ * `statements.ts` (the connection and its transactions), `queries.ts` (reads), `writes.ts`
+ * (inserts, events, requeues, deletes) and `claims.ts` (owners and take-overs).
  */
 import { existsSync, statSync } from 'node:fs';
 
@@ -8,24 +10,13 @@ import Database from 'better-sqlite3';
 
 import { InvalidArgumentError } from '../util/errors.js';
 import type { JobID } from '../ids/index.js';
-import { applyEvent, initialState, type DerivedState } from './derive.js';
-import { DEPENDENCY_KINDS, JOB_STATES, checkUrgency } from '../core/lifecycle.js';
-import { DuplicateJobError, StoreOpenError } from './errors.js';
-import { UnknownJobError } from '../core/errors.js';
-import { encodeOwner, decodeOwner, isOwnerAlive } from './owner.js';
-import {
-  derivedOf,
-  eventOf,
-  fromKey,
-  keyF58,
-  recordOf,
-  toKey,
-  type DependencyRow,
-  type DerivedRow,
-  type EventRow,
-  type JobRow,
-} from './records.js';
+import { claimOrphans, setOwner } from './claims.js';
+import { StoreOpenError } from './errors.js';
+import { isOwnerAlive } from './owner.js';
+import { countByState, dependentsOf, getJob, jobEvents, jobExists, listJobs } from './queries.js';
+import { toKey } from './records.js';
 import { prepareStore } from './schema.js';
+import { now, StoreStatements } from './statements.js';
 import type {
   ClaimOptions,
   JobEventInput,
@@ -37,6 +28,7 @@ import type {
   Owner,
   StoredEvent,
 } from './types.js';
+import { appendEvent, checkEvent, deleteJob, insertJob, requeueJob, setNativeId } from './writes.js';
 
 /** Options of {@link JobStore.open}. */
 export interface JobStoreOptions {
@@ -50,42 +42,6 @@ export interface JobStoreOptions {
    * milliseconds. Default 5000.
    */
   readonly busyTimeoutMs?: number;
-}
-
-/** Seconds since the epoch, as a float (Flux's convention for timestamps). */
-function now(): number {
-  return Date.now() / 1000;
-}
-
-function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
-}
-
-/** Values bound to the columns that {@link applyEvent} derives. */
-function derivedParams(d: DerivedState): unknown[] {
-  return [
-    d.state,
-    d.result ?? null,
-    d.returncode ?? null,
-    d.waitstatus ?? null,
-    d.exception?.type ?? null,
-    d.exception?.severity ?? null,
-    d.exception?.note ?? null,
-    d.urgency,
-    d.tRun ?? null,
-    d.tCleanup ?? null,
-  ];
-}
-
-function checkEvent(ev: NewEvent, where: string): string | null {
-  if (typeof ev.name !== 'string' || ev.name === '') {
-    throw new InvalidArgumentError(`${where}.name`, 'must be a non-empty string');
-  }
-  if (typeof ev.timestamp !== 'number' || !Number.isFinite(ev.timestamp)) {
-    throw new InvalidArgumentError(`${where}.timestamp`, `must be a finite number, got ${String(ev.timestamp)}`);
-  }
-  return ev.context === undefined ? null : JSON.stringify(ev.context);
 }
 
 /**
@@ -120,11 +76,10 @@ export class JobStore {
   /** Whether it was opened read-only. */
   readonly readonly: boolean;
 
-  readonly #db: Database.Database;
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #s: StoreStatements;
 
-  private constructor(db: Database.Database, path: string, readonly: boolean) {
-    this.#db = db;
+  private constructor(statements: StoreStatements, path: string, readonly: boolean) {
+    this.#s = statements;
     this.path = path;
     this.readonly = readonly;
   }
@@ -166,21 +121,12 @@ export class JobStore {
       db.close();
       throw err;
     }
-    return new JobStore(db, path, readonly);
+    return new JobStore(new StoreStatements(db), path, readonly);
   }
 
   /** Whether the connection is open. */
   get open(): boolean {
-    return this.#db.open;
-  }
-
-  #stmt(sql: string): Database.Statement {
-    let s = this.#statements.get(sql);
-    if (s === undefined) {
-      s = this.#db.prepare(sql);
-      this.#statements.set(sql, s);
-    }
-    return s;
+    return this.#s.open;
   }
 
   /**
@@ -191,8 +137,7 @@ export class JobStore {
    *   is rethrown.
    */
   transaction<T>(fn: () => T): T {
-    if (this.#db.inTransaction) return fn();
-    return this.#db.transaction(fn).immediate();
+    return this.#s.transaction(fn);
   }
 
   /**
@@ -203,22 +148,7 @@ export class JobStore {
    * @param fn - Synchronous reads.
    */
   snapshot<T>(fn: () => T): T {
-    if (this.#db.inTransaction) return fn();
-    return this.#db.transaction(fn).deferred();
-  }
-
-  #row(key: string): JobRow | undefined {
-    return this.#stmt('SELECT * FROM jobs WHERE jobid = ?').get(key) as JobRow | undefined;
-  }
-
-  #exists(key: string): boolean {
-    return this.#stmt('SELECT 1 FROM jobs WHERE jobid = ?').get(key) !== undefined;
-  }
-
-  #rowOrThrow(key: string): JobRow {
-    const row = this.#row(key);
-    if (row === undefined) throw new UnknownJobError(keyF58(key));
-    return row;
+    return this.#s.snapshot(fn);
   }
 
   /**
@@ -240,84 +170,8 @@ export class JobStore {
    */
   insertJobs(jobs: readonly NewJob[]): void {
     this.transaction(() => {
-      jobs.forEach((job, i) => this.#insert(job, `jobs[${i}]`));
+      jobs.forEach((job, i) => insertJob(this.#s, job, `jobs[${i}]`));
     });
-  }
-
-  #insert(job: NewJob, where: string): void {
-    const key = toKey(job.jobid);
-    if (typeof job.name !== 'string') throw new InvalidArgumentError(`${where}.name`, 'must be a string');
-    if (typeof job.backend !== 'string' || job.backend === '') {
-      throw new InvalidArgumentError(`${where}.backend`, 'must be a non-empty string');
-    }
-    const urgency = checkUrgency(job.urgency, `${where}.urgency`);
-    if (job.arrayIndex !== undefined && !Number.isSafeInteger(job.arrayIndex)) {
-      throw new InvalidArgumentError(`${where}.arrayIndex`, `must be an integer, got ${String(job.arrayIndex)}`);
-    }
-    const spec = JSON.stringify(job.spec);
-    if (typeof spec !== 'string' || typeof job.spec !== 'object' || job.spec === null) {
-      throw new InvalidArgumentError(`${where}.spec`, 'must be a JSON-serializable object');
-    }
-    const events = job.events ?? [];
-    const contexts = events.map((ev, i) => checkEvent(ev, `${where}.events[${i}]`));
-
-    if (this.#exists(key)) throw new DuplicateJobError(keyF58(key));
-    const deps = job.dependencies ?? [];
-    for (const dep of deps) {
-      const depKey = toKey(dep.jobid);
-      if (!DEPENDENCY_KINDS.includes(dep.kind)) {
-        throw new InvalidArgumentError(`${where}.dependencies`, `kind must be afterok or afterany, got ${String(dep.kind)}`);
-      }
-      if (!this.#exists(depKey)) {
-        throw new UnknownJobError(keyF58(depKey), `(dependency of ${keyF58(key)})`);
-      }
-    }
-
-    // As in #append: a `submit` after the first event starts a new attempt.
-    let d = initialState(urgency);
-    let attempt = 1;
-    let attemptSeq = 1;
-    const attempts = events.map((ev, i) => {
-      if (ev.name === 'submit' && i > 0) {
-        attempt++;
-        attemptSeq = i + 1;
-      }
-      d = applyEvent(d, ev);
-      return attempt;
-    });
-    const t = now();
-    this.#stmt(
-      `INSERT INTO jobs (jobid, name, backend, spec, state, result, returncode, waitstatus,
-         exception_type, exception_severity, exception_note, urgency, t_run, t_cleanup,
-         native_id, stdout, stderr, log_dir, cwd, array_id, array_index, owner,
-         attempt, attempt_seq, last_seq, submitted_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      key,
-      job.name,
-      job.backend,
-      spec,
-      ...derivedParams(d),
-      job.nativeId ?? null,
-      job.stdout ?? null,
-      job.stderr ?? null,
-      job.logDir ?? null,
-      job.cwd ?? null,
-      job.arrayId === undefined ? null : toKey(job.arrayId),
-      job.arrayIndex ?? null,
-      job.owner ? encodeOwner(job.owner) : null,
-      attempt,
-      attemptSeq,
-      events.length,
-      job.submittedAt ?? events[0]?.timestamp ?? t,
-      t,
-    );
-    const insertDep = this.#stmt('INSERT OR REPLACE INTO dependencies (jobid, depends_on, kind) VALUES (?, ?, ?)');
-    for (const dep of deps) insertDep.run(key, toKey(dep.jobid), dep.kind);
-    const insertEvent = this.#stmt(
-      'INSERT INTO events (jobid, seq, attempt, name, timestamp, context) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    events.forEach((ev, i) => insertEvent.run(key, i + 1, attempts[i], ev.name, ev.timestamp, contexts[i]));
   }
 
   /**
@@ -335,7 +189,7 @@ export class JobStore {
     const ev: NewEvent = context === undefined ? { name, timestamp } : { name, timestamp, context };
     const key = toKey(jobid);
     const ctx = checkEvent(ev, 'event');
-    return this.transaction(() => this.#append(key, ev, ctx));
+    return this.transaction(() => appendEvent(this.#s, key, ev, ctx));
   }
 
   /**
@@ -346,39 +200,7 @@ export class JobStore {
    */
   appendEvents(batch: readonly JobEventInput[]): number[] {
     const prepared = batch.map((ev, i) => ({ key: toKey(ev.jobid), ev, ctx: checkEvent(ev, `batch[${i}]`) }));
-    return this.transaction(() => prepared.map((p) => this.#append(p.key, p.ev, p.ctx)));
-  }
-
-  #append(key: string, ev: NewEvent, ctx: string | null): number {
-    // Only the derived columns: the spec can be kilobytes and is not needed here.
-    const row = this.#stmt(
-      `SELECT state, result, returncode, waitstatus, exception_type, exception_severity, exception_note,
-         urgency, t_run, t_cleanup, last_seq, attempt, attempt_seq FROM jobs WHERE jobid = ?`,
-    ).get(key) as DerivedRow | undefined;
-    if (row === undefined) throw new UnknownJobError(keyF58(key));
-    const seq = row.last_seq + 1;
-    let attempt = row.attempt;
-    let attemptSeq = row.attempt_seq;
-    if (ev.name === 'submit' && row.last_seq > 0) {
-      attempt++;
-      attemptSeq = seq;
-    }
-    const d = applyEvent(derivedOf(row), ev);
-    this.#stmt('INSERT INTO events (jobid, seq, attempt, name, timestamp, context) VALUES (?, ?, ?, ?, ?, ?)').run(
-      key,
-      seq,
-      attempt,
-      ev.name,
-      ev.timestamp,
-      ctx,
-    );
-    this.#stmt(
-      `UPDATE jobs SET state = ?, result = ?, returncode = ?, waitstatus = ?, exception_type = ?,
-         exception_severity = ?, exception_note = ?, urgency = ?, t_run = ?, t_cleanup = ?,
-         last_seq = ?, attempt = ?, attempt_seq = ?, updated_at = ?
-       WHERE jobid = ?`,
-    ).run(...derivedParams(d), seq, attempt, attemptSeq, now(), key);
-    return seq;
+    return this.transaction(() => prepared.map((p) => appendEvent(this.#s, p.key, p.ev, p.ctx)));
   }
 
   /**
@@ -387,9 +209,7 @@ export class JobStore {
    * @throws {@link UnknownJobError} if the job is not in the store.
    */
   setNativeId(jobid: JobIdLike, nativeId: string | null): void {
-    const key = toKey(jobid);
-    const r = this.#stmt('UPDATE jobs SET native_id = ?, updated_at = ? WHERE jobid = ?').run(nativeId, now(), key);
-    if (r.changes === 0) throw new UnknownJobError(keyF58(key));
+    setNativeId(this.#s, toKey(jobid), nativeId);
   }
 
   /**
@@ -398,13 +218,7 @@ export class JobStore {
    * @throws {@link UnknownJobError} if the job is not in the store.
    */
   setOwner(jobid: JobIdLike, owner: Owner | null): void {
-    const key = toKey(jobid);
-    const r = this.#stmt('UPDATE jobs SET owner = ?, updated_at = ? WHERE jobid = ?').run(
-      owner ? encodeOwner(owner) : null,
-      now(),
-      key,
-    );
-    if (r.changes === 0) throw new UnknownJobError(keyF58(key));
+    setOwner(this.#s, toKey(jobid), owner);
   }
 
   /**
@@ -420,44 +234,8 @@ export class JobStore {
    * @returns The claimed jobs, as they are after the claim (their state and events tell how far
    *   they got).
    */
-  claimOrphans(
-    newOwner: Owner,
-    ownerIsAlive: (owner: Owner) => boolean = isOwnerAlive,
-    opts: ClaimOptions = {},
-  ): JobRecord[] {
-    const includeUnowned = opts.includeUnowned ?? true;
-    const mine = encodeOwner(newOwner);
-    let scope = opts.backend === undefined ? '' : ' AND backend = @backend';
-    const params: Record<string, unknown> = opts.backend === undefined ? {} : { backend: opts.backend };
-    if (opts.ids !== undefined) {
-      scope += ' AND jobid IN (SELECT value FROM json_each(@only))';
-      params['only'] = JSON.stringify(opts.ids.map(toKey));
-    }
-    return this.transaction(() => {
-      const owners = this.#stmt(
-        `SELECT DISTINCT owner FROM jobs WHERE state != 'INACTIVE' AND owner IS NOT NULL${scope}`,
-      )
-        .pluck()
-        .all(params) as string[];
-      const dead = owners.filter((text) => {
-        if (text === mine) return false;
-        const owner = decodeOwner(text);
-        // An owner column we cannot read belongs to nobody we could ask: treat it as dead.
-        return owner === undefined || !ownerIsAlive(owner);
-      });
-      const t = now();
-      const claimed = this.#stmt(
-        `UPDATE jobs SET owner = @mine, updated_at = @t
-         WHERE state != 'INACTIVE'${scope}
-           AND (owner IN (SELECT value FROM json_each(@dead))${includeUnowned ? ' OR owner IS NULL' : ''})
-         RETURNING jobid`,
-      )
-        .pluck()
-        .all({ ...params, mine, t, dead: JSON.stringify(dead) }) as string[];
-      return claimed.length === 0 ? [] : this.#listWhere('jobid IN (SELECT value FROM json_each(@ids))', {
-        ids: JSON.stringify(claimed),
-      });
-    });
+  claimOrphans(newOwner: Owner, ownerIsAlive: (owner: Owner) => boolean = isOwnerAlive, opts: ClaimOptions = {}): JobRecord[] {
+    return claimOrphans(this.#s, newOwner, ownerIsAlive, opts);
   }
 
   /**
@@ -473,36 +251,20 @@ export class JobStore {
    * @throws {@link UnknownJobError} if the job is not in the store.
    */
   requeue(jobid: JobIdLike, timestamp: number = now()): JobRecord {
-    const key = toKey(jobid);
     return this.transaction(() => {
-      const row = this.#rowOrThrow(key);
-      const last = this.#stmt(
-        `SELECT context FROM events WHERE jobid = ? AND name = 'submit' ORDER BY seq DESC LIMIT 1`,
-      )
-        .pluck()
-        .get(key) as string | null | undefined;
-      const context = { ...(last ? (JSON.parse(last) as Record<string, unknown>) : {}), urgency: row.urgency };
-      const ev: NewEvent = { name: 'submit', timestamp, context };
-      this.#append(key, ev, JSON.stringify(context));
-      this.#stmt('UPDATE jobs SET native_id = NULL, owner = NULL WHERE jobid = ?').run(key);
+      requeueJob(this.#s, toKey(jobid), timestamp);
       return this.get(jobid)!;
     });
   }
 
   /** Whether a job is in the store. */
   has(jobid: JobIdLike): boolean {
-    return this.#exists(toKey(jobid));
+    return jobExists(this.#s, toKey(jobid));
   }
 
   /** A job, or `undefined` if it is not in the store. */
   get(jobid: JobIdLike): JobRecord | undefined {
-    const key = toKey(jobid);
-    return this.snapshot(() => {
-      const row = this.#row(key);
-      if (row === undefined) return undefined;
-      const deps = this.#stmt('SELECT * FROM dependencies WHERE jobid = ? ORDER BY rowid').all(key) as DependencyRow[];
-      return recordOf(row, deps);
-    });
+    return getJob(this.#s, toKey(jobid));
   }
 
   /**
@@ -514,20 +276,12 @@ export class JobStore {
    *   `record.attemptSeq - 1` for the current attempt only.
    */
   events(jobid: JobIdLike, afterSeq = 0): StoredEvent[] {
-    const rows = this.#stmt(
-      'SELECT seq, attempt, name, timestamp, context FROM events WHERE jobid = ? AND seq > ? ORDER BY seq',
-    ).all(toKey(jobid), afterSeq) as EventRow[];
-    return rows.map(eventOf);
+    return jobEvents(this.#s, toKey(jobid), afterSeq);
   }
 
   /** The jobs that wait for `jobid` (their dependency rows name it), in insertion order. */
   dependents(jobid: JobIdLike): JobID[] {
-    const keys = this.#stmt(
-      `SELECT d.jobid FROM dependencies d JOIN jobs j ON j.jobid = d.jobid WHERE d.depends_on = ? ORDER BY j.id`,
-    )
-      .pluck()
-      .all(toKey(jobid)) as string[];
-    return keys.map(fromKey);
+    return dependentsOf(this.#s, toKey(jobid));
   }
 
   /**
@@ -535,55 +289,12 @@ export class JobStore {
    * dependencies. One snapshot.
    */
   list(filter: JobFilter = {}): JobRecord[] {
-    const clauses: string[] = [];
-    const params: Record<string, unknown> = {};
-    const inList = (column: string, values: readonly unknown[] | undefined): void => {
-      if (values === undefined) return;
-      clauses.push(`${column} IN (SELECT value FROM json_each(@${column}))`);
-      params[column] = JSON.stringify(values);
-    };
-    const states = asList(filter.state);
-    if (states) {
-      for (const s of states) {
-        if (!JOB_STATES.includes(s)) throw new InvalidArgumentError('filter.state', `unknown state ${String(s)}`);
-      }
-    }
-    inList('state', states);
-    inList('result', asList(filter.result));
-    inList('name', asList(filter.name));
-    inList('backend', asList(filter.backend));
-    inList('jobid', filter.ids?.map(toKey));
-    if (filter.arrayId !== undefined) {
-      clauses.push('array_id = @array_id');
-      params['array_id'] = toKey(filter.arrayId);
-    }
-    return this.snapshot(() => this.#listWhere(clauses.length === 0 ? '1' : clauses.join(' AND '), params));
-  }
-
-  #listWhere(where: string, params: Record<string, unknown>): JobRecord[] {
-    const rows = this.#stmt(`SELECT * FROM jobs WHERE ${where} ORDER BY id`).all(params) as JobRow[];
-    if (rows.length === 0) return [];
-    const deps = this.#stmt(
-      `SELECT * FROM dependencies WHERE jobid IN (SELECT jobid FROM jobs WHERE ${where}) ORDER BY rowid`,
-    ).all(params) as DependencyRow[];
-    const byJob = new Map<string, DependencyRow[]>();
-    for (const d of deps) {
-      const list = byJob.get(d.jobid);
-      if (list) list.push(d);
-      else byJob.set(d.jobid, [d]);
-    }
-    return rows.map((row) => recordOf(row, byJob.get(row.jobid) ?? []));
+    return listJobs(this.#s, filter);
   }
 
   /** How many jobs there are in each state. */
   countByState(): Record<string, number> {
-    const rows = this.#stmt('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as {
-      state: string;
-      n: number;
-    }[];
-    const out: Record<string, number> = {};
-    for (const r of rows) out[r.state] = r.n;
-    return out;
+    return countByState(this.#s);
   }
 
   /**
@@ -594,11 +305,11 @@ export class JobStore {
    * @returns Whether the job was there.
    */
   delete(jobid: JobIdLike): boolean {
-    return this.#stmt('DELETE FROM jobs WHERE jobid = ?').run(toKey(jobid)).changes > 0;
+    return deleteJob(this.#s, toKey(jobid));
   }
 
   /** Closes the connection (checkpointing the WAL if it is the last one). Idempotent. */
   close(): void {
-    if (this.#db.open) this.#db.close();
+    this.#s.close();
   }
 }

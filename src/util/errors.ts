@@ -23,3 +23,8 @@ export class InvalidArgumentError extends JobfuturesError {
     this.argument = argument;
   }
 }
+
+/** The message of an error, or the thing itself as text (for whatever a `catch` caught). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

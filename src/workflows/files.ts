@@ -1,12 +1,14 @@
 /**
  * File helpers the workflows share: atomic writes (a reader never sees half a file, a crash leaves
- * the old file or the new one) and the record of a finished job they write beside it.
+ * the old file or the new one), the job id file and the record of a finished job they write
+ * beside it.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import type { JobResult, JobResultName } from '../core/types.js';
 import { JobFailedError } from '../executor/errors.js';
+import { JobID } from '../ids/index.js';
 
 /** Writes `text` to `path` through a temporary file and a rename. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -22,6 +24,30 @@ export function readTextIfExists(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The file in a job's folder that holds its id (F58), written once the id is known. */
+export const JOB_ID_FILE = 'job_id.txt';
+
+/** The job id in `text` (surrounding white space ignored), or undefined when it holds none. */
+export function parseJobIdText(text: string | undefined): JobID | undefined {
+  const trimmed = text?.trim();
+  if (!trimmed) return undefined;
+  try {
+    return JobID.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The job id the folder `dir` records in its {@link JOB_ID_FILE}, if it has a readable one. */
+export function readJobIdFile(dir: string): JobID | undefined {
+  return parseJobIdText(readTextIfExists(join(dir, JOB_ID_FILE)));
+}
+
+/** Records `id` in the {@link JOB_ID_FILE} of the folder `dir` (atomically). */
+export function writeJobIdFile(dir: string, id: JobID): void {
+  writeFileAtomic(join(dir, JOB_ID_FILE), id.f58 + '\n');
 }
 
 /** A finished job as the workflows record it in its folder (JSON; times in float seconds). */

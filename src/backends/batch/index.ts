@@ -2,7 +2,7 @@
  * The kit shared by the queueing-scheduler backends (Slurm, Grid Engine, Flux): a command runner,
  * shell quoting, the job script with its Perl reaper and status file, reading our scripts back,
  * and the runtime pieces of a polling backend (submit slots, retries, the missing-job grace,
- * dependency outcomes, background work). Nothing here names a scheduler.
+ * dependency outcomes, background work, the base backend class). Nothing here names a scheduler.
  *
  * @module
  */
@@ -15,7 +15,7 @@ export { renderJobScript, printfFormat, assembleJobScript, renderScriptBody, SCR
 export { renderCoalescedJobScript, type CoalescedTask, type CoalescedJobScript, type TaskBodyFile } from './coalesced-script.js';
 export { SubmitCoalescer, type SubmitCoalescerOptions } from './coalescer.js';
 export { parseOwnScript, opensDefaultOutputs, type OwnScriptJob } from './script-parse-back.js';
-export { trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, taskBodyPath, defaultOutputTemplates } from './job-files.js';
+export { defaultLogDir, trimSlash, statusPath, startedPath, tmpdirPath, scriptPath, taskBodyPath, defaultOutputTemplates } from './job-files.js';
 export { parseStatusFile, readStatusFile, commandStarted, clearRunFiles, type StatusFile } from './status-file.js';
 export { checkBatchSpec, jobName, jobCwd, pathTemplates, outputPaths, processEnvironment, Lazy, type BatchSpecView } from './spec.js';
 export { SubmitSlots } from './submit-slots.js';
@@ -23,8 +23,9 @@ export { retry, retryFor, backoffMs, sleep } from './retry.js';
 export { MissingGrace, type Missable } from './missing-grace.js';
 export { OutcomeTable, Outcome } from './outcomes.js';
 export { BackgroundWork, type ControlChain } from './background-work.js';
-export { firstLine, lastLine, errorText } from './text.js';
+export { firstLine, lastLine } from './text.js';
 export { expandIndexRange } from './index-range.js';
 export { Phase, newSubmittedBatchJob, newAdoptedBatchJob, settleSubmitted, abandonUnsubmitted, optional, type BatchJob, type SubmitterContext } from './tracked-job.js';
 export { BatchContext } from './context.js';
+export { BatchBackend, batchBackendSetup, type BatchBackendSetup } from './batch-backend.js';
 export { checkBatchOptions, type BatchBackendOptions, type CheckedBatchOptions } from './options.js';

@@ -1,10 +1,21 @@
 /**
- * Where a batch job's files live in the backend's log folder: its script, status file, start
- * marker, `{{tmpdir}}` folder and default outputs, all named after the job's F58 id. The log
- * folder must be shared between the submitting host and the compute nodes.
+ * Where a batch job's files live in the backend's log folder (by default
+ * `~/.jobfutures/<backend>`): its script, status file, start marker, `{{tmpdir}}` folder and
+ * default outputs, all named after the job's F58 id. The log folder must be shared between the
+ * submitting host and the compute nodes.
  *
  * @module
  */
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * The default log folder of the backend `backend` (its scripts and status files):
+ * `~/.jobfutures/<backend>`, e.g. `~/.jobfutures/slurm`.
+ */
+export function defaultLogDir(backend: string): string {
+  return path.join(homedir(), '.jobfutures', backend);
+}
 
 /** `dir` without trailing slashes (`/` stays `/`). */
 export function trimSlash(dir: string): string {

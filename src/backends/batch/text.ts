@@ -18,8 +18,3 @@ export function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return lines[lines.length - 1] ?? '';
 }
-
-/** The message of an error, or the thing itself as text. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

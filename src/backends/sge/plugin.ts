@@ -2,11 +2,10 @@
  * The Grid Engine backend's plug-in: jobs go to Grid Engine at once (`qsub`), and a stored job is
  * signaled with the backend's own tools.
  */
-import { homedir } from 'node:os';
 import path from 'node:path';
 
 import type { BackendPlugin } from '../../core/plugin.js';
-import { statusPath } from '../batch/job-files.js';
+import { defaultLogDir, statusPath } from '../batch/job-files.js';
 import { sgeCommands } from './commands.js';
 import { signalJob } from './control.js';
 import { SgeBackend, type SgeBackendOptions } from './sge-backend.js';
@@ -16,7 +15,7 @@ export type SgePluginOptions = Partial<SgeBackendOptions>;
 
 /** The default folder of scripts and status files (must be shared with the execution hosts). */
 export function defaultSgeLogDir(): string {
-  return path.join(homedir(), '.jobfutures', 'sge');
+  return defaultLogDir('sge');
 }
 
 /** The Grid Engine backend's plug-in. */

@@ -7,17 +7,17 @@
  * @module
  */
 import path from 'node:path';
-import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
+import type { Backend, BackendCapabilities, JobHandle, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { BatchBackend, batchBackendSetup } from '../batch/batch-backend.js';
 import { isMpiJob, jobMpi } from '../batch/mpi.js';
-import { checkBatchOptions } from '../batch/options.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { AccountingReader, defaultAccountingFile } from './accounting.js';
 import { sgeCommands } from './commands.js';
 import { SgeContext } from './context.js';
 import { applyHold, QdelBatch, signalJob } from './control.js';
-import { Phase } from './job.js';
+import { Phase, type SgeJob } from './job.js';
 import type { SgeBackendOptions } from './options.js';
 import { SgePoller } from './poll.js';
 import { SgeRecovery } from './recover.js';
@@ -44,15 +44,12 @@ export type { SgeBackendOptions } from './options.js';
  *   on this host; for a job on another host it throws `UnsupportedOperationError`.
  * - Every Grid Engine command is counted in {@link SgeBackend.commandCounts}.
  */
-export class SgeBackend implements Backend {
+export class SgeBackend extends BatchBackend<SgeJob, SgeBackendOptions, SgeContext> implements Backend {
   /** `sge`. */
   readonly name = 'sge';
   /** Native `afterany` (`-hold_jid`); follows jobs submitted elsewhere. */
   readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterany'], adopt: true };
-  /** Poll interval bounds (ms). */
-  readonly pollInterval: PollInterval;
 
-  readonly #ctx: SgeContext;
   readonly #qdel: QdelBatch;
   readonly #submitter: SgeSubmitter;
   readonly #poller: SgePoller;
@@ -62,33 +59,16 @@ export class SgeBackend implements Backend {
    * @throws {@link InvalidArgumentError} for a missing or unusable `logDir` or out-of-range numbers.
    */
   constructor(opts: SgeBackendOptions) {
-    const checked = checkBatchOptions(opts, path.resolve);
+    const { checked, commands } = batchBackendSetup(opts, sgeCommands);
     const logDir = checked.logDir;
     const problem = directivePathProblem(logDir);
     if (problem !== undefined) throw new InvalidArgumentError('opts.logDir', `${JSON.stringify(logDir)} ${problem}`);
-    this.pollInterval = checked.pollInterval;
-    const commands = sgeCommands({ prefix: [...checked.commandPrefix], timeoutMs: checked.commandTimeoutMs });
     const accountingFile = opts.accountingFile === false ? undefined : (opts.accountingFile ?? defaultAccountingFile());
-    this.#ctx = new SgeContext(opts, logDir, commands, new AccountingReader(accountingFile, commands));
-    this.#qdel = new QdelBatch(this.#ctx);
-    this.#submitter = new SgeSubmitter(this.#ctx, this.#qdel);
-    this.#poller = new SgePoller(this.#ctx, this.#qdel);
-    this.#recovery = new SgeRecovery(this.#ctx, (jobs) => this.submit(jobs));
-  }
-
-  /** Grid Engine commands run so far, by tool (`qsub`, `qstat`, `qdel`, `qhold`, `qrls`, `qacct`). */
-  get commandCounts(): Readonly<Record<string, number>> {
-    return this.#ctx.commands.counts;
-  }
-
-  /** The absolute log folder. */
-  get logDir(): string {
-    return this.#ctx.logDir;
-  }
-
-  /** Receives the engine's host; called once before anything else. */
-  bind(host: BackendHost): void {
-    this.#ctx.bind(host);
+    super(checked.pollInterval, new SgeContext(opts, logDir, commands, new AccountingReader(accountingFile, commands)));
+    this.#qdel = new QdelBatch(this.ctx);
+    this.#submitter = new SgeSubmitter(this.ctx, this.#qdel);
+    this.#poller = new SgePoller(this.ctx, this.#qdel);
+    this.#recovery = new SgeRecovery(this.ctx, (jobs) => this.submit(jobs));
   }
 
   /**
@@ -128,7 +108,7 @@ export class SgeBackend implements Backend {
    * never ran, finished if it did.
    */
   cancel(job: JobHandle): void {
-    const ctx = this.#ctx;
+    const ctx = this.ctx;
     const j = ctx.jobs.get(job);
     if (!j || j.phase === Phase.DONE || j.cancelRequested) return;
     j.cancelRequested = true;
@@ -137,7 +117,7 @@ export class SgeBackend implements Backend {
     // An MPI job is signaled as soon as its script runs (its pid file exists), not only once a poll
     // saw it start: qdel's SIGKILL would end Open MPI's mpirun but not its ranks (each leads its
     // own process group), while SIGTERM makes mpirun end them.
-    if (j.started || isMpiJob(this.#ctx.host.spec(job) as BatchSpecView)) {
+    if (j.started || isMpiJob(this.ctx.host.spec(job) as BatchSpecView)) {
       try {
         signaled = signalJob(ctx.statusFile(j), j.nativeId!, 'SIGTERM');
       } catch {
@@ -157,24 +137,21 @@ export class SgeBackend implements Backend {
    *   ours: Grid Engine has no command that delivers a signal to a job.
    */
   kill(job: JobHandle, signal: NodeJS.Signals): boolean {
-    const j = this.#ctx.jobs.get(job);
+    const j = this.ctx.jobs.get(job);
     if (!j || j.phase !== Phase.QUEUED || !j.started) return false;
-    return signalJob(this.#ctx.statusFile(j), j.nativeId!, signal, signal === 'SIGKILL' && isMpiJob(this.#ctx.host.spec(job) as BatchSpecView));
+    return signalJob(this.ctx.statusFile(j), j.nativeId!, signal, signal === 'SIGKILL' && isMpiJob(this.ctx.host.spec(job) as BatchSpecView));
   }
 
-  /** Urgency 0 holds a pending job (`qhold`); raising it from 0 releases it (`qrls`). */
-  setUrgency(job: JobHandle, urgency: number): void {
-    const j = this.#ctx.jobs.get(job);
-    if (!j || j.phase === Phase.DONE) return;
-    j.wantHeld = urgency === 0;
-    if (j.phase === Phase.QUEUED) this.#ctx.work.serial(j, () => applyHold(this.#ctx, j));
+  /** `qhold` or `qrls` (see {@link BatchBackend.setUrgency}). */
+  protected override applyHold(j: SgeJob): Promise<void> {
+    return applyHold(this.ctx, j);
   }
 
   /** The job's stdout/stderr files, absolute, templates expanded (default `<logDir>/<f58>.out` and `.err`). */
   outputPaths(job: JobHandle): { stdout: string; stderr: string } {
-    const host = this.#ctx.host;
-    const j = this.#ctx.jobs.get(job);
-    const logDir = j?.ownStatus !== undefined ? path.dirname(j.ownStatus) : this.#ctx.logDir;
+    const host = this.ctx.host;
+    const j = this.ctx.jobs.get(job);
+    const logDir = j?.ownStatus !== undefined ? path.dirname(j.ownStatus) : this.ctx.logDir;
     return outputPaths(host.spec(job) as BatchSpecView, logDir, j?.f58 ?? host.jobid(job).f58);
   }
 
@@ -201,12 +178,9 @@ export class SgeBackend implements Backend {
     return this.#poller.poll(active);
   }
 
-  /** Stops polling, sends pending deletions, and waits for the Grid Engine commands still running. */
-  async close(): Promise<void> {
-    if (this.#ctx.closed) return;
-    this.#ctx.closed = true;
+  /** Stops the submitter and sends pending deletions (see {@link BatchBackend.close}). */
+  protected override stopSubmitting(): void {
     this.#submitter.close();
     this.#qdel.flushLater();
-    await this.#ctx.work.drain();
   }
 }

@@ -2,10 +2,8 @@
  * The Slurm backend's plug-in: jobs go to Slurm at once (`sbatch`), and a stored job is signaled
  * with the backend's own command runner.
  */
-import { homedir } from 'node:os';
-import path from 'node:path';
-
 import type { BackendPlugin } from '../../core/plugin.js';
+import { defaultLogDir } from '../batch/job-files.js';
 import { slurmCommands } from './commands.js';
 import { SlurmBackend, type SlurmBackendOptions } from './slurm-backend.js';
 
@@ -14,7 +12,7 @@ export type SlurmPluginOptions = Partial<SlurmBackendOptions>;
 
 /** The default folder of scripts and status files (must be shared with the compute nodes). */
 export function defaultSlurmLogDir(): string {
-  return path.join(homedir(), '.jobfutures', 'slurm');
+  return defaultLogDir('slurm');
 }
 
 /** The Slurm backend's plug-in. */

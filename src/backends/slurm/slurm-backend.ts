@@ -6,15 +6,14 @@
  *
  * @module
  */
-import path from 'node:path';
-import type { Backend, BackendCapabilities, BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
+import type { Backend, BackendCapabilities, JobHandle, RecoverInfo } from '../../core/backend.js';
+import { BatchBackend, batchBackendSetup } from '../batch/batch-backend.js';
 import { jobMpi } from '../batch/mpi.js';
-import { checkBatchOptions } from '../batch/options.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
 import { slurmCommands } from './commands.js';
 import { SlurmContext } from './context.js';
 import { applyHold, scancel, signalArgs } from './control.js';
-import { Phase } from './job.js';
+import { Phase, type SlurmJob } from './job.js';
 import type { SlurmBackendOptions } from './options.js';
 import { SlurmPoller } from './poll.js';
 import { SlurmRecovery } from './recover.js';
@@ -41,15 +40,12 @@ export type { SlurmBackendOptions } from './options.js';
  *   cluster has accounting. A failed squeue rejects the poll and changes no job.
  * - Every Slurm command is counted in {@link SlurmBackend.commandCounts}.
  */
-export class SlurmBackend implements Backend {
+export class SlurmBackend extends BatchBackend<SlurmJob, SlurmBackendOptions, SlurmContext> implements Backend {
   /** `slurm`. */
   readonly name = 'slurm';
   /** Native `afterok` and `afterany` dependencies; follows jobs submitted elsewhere. */
   readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterok', 'afterany'], adopt: true };
-  /** Poll interval bounds (ms). */
-  readonly pollInterval: PollInterval;
 
-  readonly #ctx: SlurmContext;
   readonly #submitter: SlurmSubmitter;
   readonly #poller: SlurmPoller;
   readonly #recovery: SlurmRecovery;
@@ -58,28 +54,11 @@ export class SlurmBackend implements Backend {
    * @throws {@link InvalidArgumentError} for a missing `logDir` or out-of-range numbers.
    */
   constructor(opts: SlurmBackendOptions) {
-    const checked = checkBatchOptions(opts, path.resolve);
-    this.pollInterval = checked.pollInterval;
-    const commands = slurmCommands({ prefix: [...checked.commandPrefix], timeoutMs: checked.commandTimeoutMs });
-    this.#ctx = new SlurmContext(opts, checked.logDir, commands);
-    this.#submitter = new SlurmSubmitter(this.#ctx);
-    this.#poller = new SlurmPoller(this.#ctx);
-    this.#recovery = new SlurmRecovery(this.#ctx, (jobs) => this.submit(jobs));
-  }
-
-  /** Slurm commands run so far, by tool (`sbatch`, `squeue`, `scontrol`, `scancel`, `sacct`). */
-  get commandCounts(): Readonly<Record<string, number>> {
-    return this.#ctx.commands.counts;
-  }
-
-  /** The absolute log folder. */
-  get logDir(): string {
-    return this.#ctx.logDir;
-  }
-
-  /** Receives the engine's host; called once before anything else. */
-  bind(host: BackendHost): void {
-    this.#ctx.bind(host);
+    const { checked, commands } = batchBackendSetup(opts, slurmCommands);
+    super(checked.pollInterval, new SlurmContext(opts, checked.logDir, commands));
+    this.#submitter = new SlurmSubmitter(this.ctx);
+    this.#poller = new SlurmPoller(this.ctx);
+    this.#recovery = new SlurmRecovery(this.ctx, (jobs) => this.submit(jobs));
   }
 
   /**
@@ -107,27 +86,24 @@ export class SlurmBackend implements Backend {
    * abandoned if it never ran, finished (killed by SIGTERM) if it did.
    */
   cancel(job: JobHandle): void {
-    const j = this.#ctx.jobs.get(job);
+    const j = this.ctx.jobs.get(job);
     if (!j || j.phase === Phase.DONE) return;
     j.cancelRequested = true;
     if (j.phase === Phase.SUBMITTING) return; // sbatch in flight or queued: handled when it returns
-    this.#ctx.work.serial(j, () => scancel(this.#ctx, j, []));
+    this.ctx.work.serial(j, () => scancel(this.ctx, j, []));
   }
 
   /** `scancel --signal=SIG` to the job's command; how it ends comes through the polls. */
   kill(job: JobHandle, signal: NodeJS.Signals): boolean {
-    const j = this.#ctx.jobs.get(job);
+    const j = this.ctx.jobs.get(job);
     if (!j || j.phase !== Phase.QUEUED || !j.started) return false;
-    this.#ctx.work.serial(j, () => scancel(this.#ctx, j, signalArgs(j, signal)));
+    this.ctx.work.serial(j, () => scancel(this.ctx, j, signalArgs(j, signal)));
     return true;
   }
 
-  /** Urgency 0 holds a pending job (`scontrol hold`); raising it from 0 releases it. */
-  setUrgency(job: JobHandle, urgency: number): void {
-    const j = this.#ctx.jobs.get(job);
-    if (!j || j.phase === Phase.DONE) return;
-    j.wantHeld = urgency === 0;
-    if (j.phase === Phase.QUEUED) this.#ctx.work.serial(j, () => applyHold(this.#ctx, j));
+  /** `scontrol hold` or `scontrol release` (see {@link BatchBackend.setUrgency}). */
+  protected override applyHold(j: SlurmJob): Promise<void> {
+    return applyHold(this.ctx, j);
   }
 
   /**
@@ -135,10 +111,10 @@ export class SlurmBackend implements Backend {
    * and `.err`); for adopted jobs, the paths Slurm reports once known.
    */
   outputPaths(job: JobHandle): { stdout: string; stderr: string } {
-    const j = this.#ctx.jobs.get(job);
+    const j = this.ctx.jobs.get(job);
     if (j?.paths) return j.paths;
-    const host = this.#ctx.host;
-    return outputPaths(host.spec(job) as BatchSpecView, this.#ctx.logDir, j?.f58 ?? host.jobid(job).f58);
+    const host = this.ctx.host;
+    return outputPaths(host.spec(job) as BatchSpecView, this.ctx.logDir, j?.f58 ?? host.jobid(job).f58);
   }
 
   /** See {@link SlurmRecovery.recover}: adopted by native id, else found through `squeue -r`, else submitted again. */
@@ -165,11 +141,8 @@ export class SlurmBackend implements Backend {
     return this.#poller.poll(active);
   }
 
-  /** Stops polling and waits for the Slurm commands still running (sbatch, scancel, ...). */
-  async close(): Promise<void> {
-    if (this.#ctx.closed) return;
-    this.#ctx.closed = true;
+  /** Stops the submitter (see {@link BatchBackend.close}, which waits for sbatch, scancel, ...). */
+  protected override stopSubmitting(): void {
     this.#submitter.close();
-    await this.#ctx.work.drain();
   }
 }

@@ -1,4 +1,5 @@
 /** The files of a scan: one folder per point under the scan's root. */
+import { JOB_ID_FILE } from '../files.js';
 
 /** In the root: the scan as a whole (parameters, zip, command). */
 export const SCAN_FILE = 'scan.json';
@@ -10,7 +11,7 @@ export const POINT_FILES = {
   /** Its jobspec (JSON). */
   jobspec: 'jobspec.json',
   /** Its job id (F58), written once the job was submitted. */
-  jobid: 'job_id.txt',
+  jobid: JOB_ID_FILE,
   /** The job's standard output. */
   stdout: 'stdout.txt',
   /** The job's standard error. */

@@ -5,10 +5,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
-import { JobID } from '../../ids/index.js';
+import type { JobID } from '../../ids/index.js';
 import { JOB_RESULTS } from '../../core/lifecycle.js';
 import { InvalidArgumentError } from '../../util/errors.js';
-import { readTextIfExists, type JobEndRecord } from '../files.js';
+import { parseJobIdText, readJobIdFile, readTextIfExists, type JobEndRecord } from '../files.js';
 import { POINT_FILES } from './files.js';
 import { isPointName, type ScanPointParams } from './points.js';
 
@@ -54,15 +54,6 @@ function endRecordOf(value: unknown): JobEndRecord | undefined {
   return r as JobEndRecord;
 }
 
-function jobidOf(text: string | undefined): JobID | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return JobID.parse(text.trim());
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One point rebuilt from its folder: parameters, job id, status, result and returncode.
  * A point whose job has not ended (or whose submitter died before it could write the status)
@@ -72,7 +63,7 @@ export function loadRun(dir: string): ScanRun {
   const abs = resolve(dir);
   const paramsValue = readJson(join(abs, POINT_FILES.params));
   const params = typeof paramsValue === 'object' && paramsValue !== null && !Array.isArray(paramsValue) ? (paramsValue as ScanPointParams) : {};
-  const jobid = jobidOf(readTextIfExists(join(abs, POINT_FILES.jobid)));
+  const jobid = readJobIdFile(abs);
   const end = endRecordOf(readJson(join(abs, POINT_FILES.status)));
   const error = readTextIfExists(join(abs, POINT_FILES.error))?.trim();
   const status: RunStatus = end === undefined ? 'UNKNOWN' : end.result === 'COMPLETED' ? 'SUCCESSFUL' : 'FAILED';
@@ -80,7 +71,7 @@ export function loadRun(dir: string): ScanRun {
     name: basename(abs),
     dir: abs,
     params,
-    ...((jobid ?? (end && jobidOf(end.jobid))) && { jobid: jobid ?? jobidOf(end!.jobid)! }),
+    ...((jobid ?? (end && parseJobIdText(end.jobid))) && { jobid: jobid ?? parseJobIdText(end!.jobid)! }),
     status,
     ...(end && { end, result: end.result, returncode: end.returncode }),
     ...(error !== undefined && { error }),

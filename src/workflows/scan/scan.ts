@@ -10,8 +10,8 @@ import type { JobExecutor } from '../../executor/executor.js';
 import type { JobFuture } from '../../executor/future.js';
 import { Jobspec, type FromCommandOptions } from '../../jobspec/index.js';
 import { substitutePlaceholders } from '../../jobspec/placeholders.js';
-import { InvalidArgumentError } from '../../util/errors.js';
-import { jobEndRecord, settledResult, writeFileAtomic } from '../files.js';
+import { errorText, InvalidArgumentError } from '../../util/errors.js';
+import { jobEndRecord, settledResult, writeFileAtomic, writeJobIdFile } from '../files.js';
 import { POINT_FILES, SCAN_FILE } from './files.js';
 import { isPointName, pointName, scanPoints, type ScanPointParams, type ScanValue } from './points.js';
 import { loadRun, type ScanRun } from './runs.js';
@@ -134,14 +134,14 @@ export function scan(ex: JobExecutor, options: ScanOptions): ScanPoint[] {
 
   return planned.map((p): ScanPoint => {
     const future = ex.submit(p.spec, { ...(options.signal && { signal: options.signal }) });
-    if (future.id !== undefined) writeFileAtomic(join(p.dir, POINT_FILES.jobid), future.id.f58 + '\n');
+    if (future.id !== undefined) writeJobIdFile(p.dir, future.id);
     const ended = settledResult(future).then(
       (result) => {
         writeFileAtomic(join(p.dir, POINT_FILES.status), JSON.stringify(jobEndRecord(result), null, 2) + '\n');
         return loadRun(p.dir);
       },
       (error: unknown) => {
-        writeFileAtomic(join(p.dir, POINT_FILES.error), `${error instanceof Error ? error.message : String(error)}\n`);
+        writeFileAtomic(join(p.dir, POINT_FILES.error), errorText(error) + '\n');
         return loadRun(p.dir);
       },
     );

@@ -5,8 +5,6 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { JobID } from '../../ids/index.js';
-import { readTextIfExists } from '../files.js';
 import { HELPER_FILES, JOB_SCRIPT, type WatchRootPaths } from './layout.js';
 
 /** One entry of `inbox/`. */
@@ -37,17 +35,6 @@ export function clashOf(paths: WatchRootPaths, name: string): 'pending' | 'compl
   if (existsSync(join(paths.pending, name))) return 'pending';
   if (existsSync(join(paths.complete, name))) return 'complete';
   return undefined;
-}
-
-/** The job id a folder records, if it has a readable one. */
-export function recordedJobId(dir: string): JobID | undefined {
-  const text = readTextIfExists(join(dir, HELPER_FILES.jobid))?.trim();
-  if (!text) return undefined;
-  try {
-    return JobID.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { JobfuturesError } from '../../util/errors.js';
+import { JOB_ID_FILE } from '../files.js';
 
 /** The three folders a job folder goes through, in order. */
 export const WATCH_FOLDERS = ['inbox', 'pending', 'complete'] as const;
@@ -19,7 +20,7 @@ export const JOB_SCRIPT = 'job.sh';
 /** The helper files the watcher writes in a job folder. */
 export const HELPER_FILES = {
   /** The job's id (F58), written before the job is stored, so that a restarted watcher finds it. */
-  jobid: 'job_id.txt',
+  jobid: JOB_ID_FILE,
   /** How it ended: `RESULT RETURNCODE`, then `native NATIVE_ID` when it had one. */
   status: 'job_status.txt',
   /** Why it failed (or was refused by the scheduler), for a job that did not complete. */

@@ -23,10 +23,10 @@ import type { JobFuture } from '../../executor/future.js';
 import { FluidGenerator, type JobID } from '../../ids/index.js';
 import { Jobspec } from '../../jobspec/index.js';
 import { JobStore } from '../../store/index.js';
-import { InvalidArgumentError } from '../../util/errors.js';
-import { failureReason, jobEndRecord, settledResult, writeFileAtomic } from '../files.js';
+import { errorText, InvalidArgumentError } from '../../util/errors.js';
+import { failureReason, jobEndRecord, readJobIdFile, settledResult, writeFileAtomic, writeJobIdFile } from '../files.js';
 import { now, type WatchEvent, type WatchWarningCode } from './events.js';
-import { clashOf, clearHelperFiles, hasJobScript, moveWithoutOverwrite, recordedJobId, sortedEntries } from './folders.js';
+import { clashOf, clearHelperFiles, hasJobScript, moveWithoutOverwrite, sortedEntries } from './folders.js';
 import { HELPER_FILES, JOB_SCRIPT, SCHEDULER_OUTPUT, requireWatchRoot, type WatchRootPaths } from './layout.js';
 import { lockWatchRoot } from './lock.js';
 
@@ -202,7 +202,7 @@ class InboxWatcher {
         clearHelperFiles(dir);
         renameSync(dir, join(this.paths.pending, entry.name));
       } catch (error) {
-        this.warnOnce(entry.name, 'error', `inbox/${entry.name} could not be moved to pending/: ${messageOf(error)}`);
+        this.warnOnce(entry.name, 'error', `inbox/${entry.name} could not be moved to pending/: ${errorText(error)}`);
         continue;
       }
       this.start(entry.name);
@@ -220,10 +220,10 @@ class InboxWatcher {
     let jobid: JobID;
     let fresh = false;
     try {
-      const recorded = recordedJobId(dir);
+      const recorded = readJobIdFile(dir);
       jobid = recorded ?? this.ids.next();
       // The id is on disk before the job is stored: a restart finds the job by it, or stores it then.
-      if (recorded === undefined) writeFileAtomic(join(dir, HELPER_FILES.jobid), jobid.f58 + '\n');
+      if (recorded === undefined) writeJobIdFile(dir, jobid);
       const stored = this.store.get(jobid);
       if (stored === undefined) {
         const spec = Jobspec.fromCommand(['bash', JOB_SCRIPT], {
@@ -240,7 +240,7 @@ class InboxWatcher {
       }
       future = this.ex.runQueued([jobid])[0] ?? this.ex.attach(jobid);
     } catch (error) {
-      this.warnOnce(name, 'error', `pending/${name}: ${messageOf(error)}`);
+      this.warnOnce(name, 'error', `pending/${name}: ${errorText(error)}`);
       return;
     }
     this.following.add(name);
@@ -271,14 +271,10 @@ class InboxWatcher {
         ...(error !== undefined && { error }),
       });
     } catch (error) {
-      this.warnOnce(name, 'error', `pending/${name} could not be filed: ${messageOf(error)} (retried at the next check)`);
+      this.warnOnce(name, 'error', `pending/${name} could not be filed: ${errorText(error)} (retried at the next check)`);
     } finally {
       this.following.delete(name);
       this.wake?.();
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
