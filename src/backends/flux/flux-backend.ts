@@ -52,8 +52,8 @@ import {
 export class FluxBackend implements Backend {
   /** `flux`. */
   readonly name = 'flux';
-  /** Native `afterok` and `afterany`; follows jobs submitted elsewhere. */
-  readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterok', 'afterany'], adopt: true, raisesDependencyExceptions: true };
+  /** Native `afterok` and `afterany`; follows jobs submitted elsewhere; every event is Flux's, from `submit` on. */
+  readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterok', 'afterany'], adopt: true, raisesDependencyExceptions: true, reportsQueueEvents: true };
   /** The absolute folder of default outputs. */
   readonly logDir: string;
   /** The instance's URI. */
