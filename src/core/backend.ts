@@ -53,7 +53,21 @@ export interface BackendHost {
    */
   fatalException?(job: JobHandle): JobException | undefined;
 
-  /** Resources were granted (`alloc`). Optional: {@link started} implies it. */
+  /**
+   * One of the job's queueing events as the backend's engine logged it: `submit`, `validate`,
+   * `depend`, `priority` (again after each urgency change) and `urgency`, with the engine's own
+   * timestamp and context, in the engine's order. Only for a backend with
+   * {@link BackendCapabilities.reportsQueueEvents}; an event already recorded (same name and
+   * time, e.g. a past eventlog read again after a take-over) is ignored. (Optional for hosts other
+   * than the engine, e.g. test doubles.)
+   */
+  queued?(job: JobHandle, name: QueueEventName, t: number, context?: Readonly<Record<string, unknown>>): void;
+
+  /**
+   * Resources were granted (`alloc`). Optional: {@link started} implies it. The `context` is kept
+   * as the event's only for a backend with {@link BackendCapabilities.reportsQueueEvents} (else
+   * the engine's standard one, the cores, is used).
+   */
   alloc(job: JobHandle, context?: Record<string, unknown>, t?: number): void;
   /** The job's processes are running (`start`); emits `alloc` first if it was not emitted. */
   started(job: JobHandle, t?: number): void;
@@ -77,6 +91,9 @@ export interface BackendHost {
   /** The job went back to the queue (Slurm PREEMPTED, REQUEUED): back to SCHED, not final. */
   requeued(job: JobHandle, t?: number): void;
 }
+
+/** The events a backend with {@link BackendCapabilities.reportsQueueEvents} reports through {@link BackendHost.queued}. */
+export type QueueEventName = 'submit' | 'validate' | 'depend' | 'priority' | 'urgency';
 
 /** What the store knew of a job whose owner died (see {@link Backend.recover}). */
 export interface RecoverInfo {
@@ -102,6 +119,16 @@ export interface BackendCapabilities {
    * job to the backend instead of raising its own. Default false (Slurm leaves such jobs pending).
    */
   readonly raisesDependencyExceptions?: boolean;
+  /**
+   * The backend's engine keeps each job's eventlog from its `submit` on (Flux), and the backend
+   * reports its `submit`, `validate`, `depend`, `priority` and `urgency` events itself, with their
+   * own times and contexts ({@link BackendHost.queued}), as well as its `alloc` context. The engine
+   * then emits none of these for the backend's jobs; it fills in `submit` and `validate` (at the
+   * time the job was submitted here) only for a job that ends, or gets an exception, before the
+   * backend reported its `submit` (refused, canceled before it was sent). Default false: the
+   * engine emits them itself as it queues the job (local, Slurm, Grid Engine).
+   */
+  readonly reportsQueueEvents?: boolean;
 }
 
 /** Poll interval bounds for polling backends, in milliseconds. */

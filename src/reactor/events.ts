@@ -2,6 +2,7 @@ import { EVENT_NAMES, JOB_RESULTS, resultFrom, returncodeOf as returncodeRule, s
 import type { EndTimes } from '../core/backend.js';
 import type { JobEvent, JobException, JobResult, JobResultName } from '../core/types.js';
 import { F, JobTable, R, T, T_COUNT } from './job-table.js';
+import type { QueueLog } from './queue-log.js';
 
 /** Event names by code: core's lifecycle order. */
 export { EVENT_NAMES };
@@ -25,6 +26,9 @@ export const enum E {
 /** Result names by code ({@link R}): 0 is "none yet", then core's results in order. */
 export const RESULT_NAMES: readonly (JobResultName | undefined)[] = [undefined, ...JOB_RESULTS];
 
+/** Events kept in the side list: any number of them, anywhere in the eventlog (`priority` only when a job has more than one). */
+export type ExtraEventName = 'exception' | 'urgency' | 'priority';
+
 /**
  * An event that the compact record cannot derive from the job table (an exception, an urgency
  * change), kept in a side list with its position in the job's eventlog.
@@ -32,7 +36,7 @@ export const RESULT_NAMES: readonly (JobResultName | undefined)[] = [undefined, 
 export interface ExtraEvent {
   /** How many events the job had before this one. */
   readonly pos: number;
-  readonly name: 'exception' | 'urgency';
+  readonly name: ExtraEventName;
   readonly timestamp: number;
   readonly context: Readonly<Record<string, unknown>>;
 }
@@ -45,27 +49,30 @@ export function contextFacts(table: JobTable, h: number, urgency: number): Conte
 /**
  * Rebuilds a job's eventlog from its compact record: the standard events from the table's
  * timestamps (they are emitted in a fixed order), then the extras put back at their positions.
- * `ends` holds `release`/`free` times a backend reported on their own (else the finish's, or the clean's).
+ * `ends` holds `release`/`free` times a backend reported on their own (else the finish's, or the clean's);
+ * `own` the times and contexts of a backend that reports its queueing events (else the standard ones).
  */
-export function rebuildEvents(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined, initialUrgency: number, ends?: EndTimes): JobEvent[] {
+export function rebuildEvents(table: JobTable, h: number, extras: readonly ExtraEvent[] | undefined, initialUrgency: number, ends?: EndTimes, own?: QueueLog): JobEvent[] {
   const base = h * T_COUNT;
   const t = table.times;
   const flags = table.flags[h]!;
   const out: JobEvent[] = [];
   const facts = contextFacts(table, h, initialUrgency);
-  const push = (name: JobEvent['name'], timestamp: number): void => {
-    const context = standardContext(name, facts);
+  const push = (name: JobEvent['name'], timestamp: number, ownContext?: Readonly<Record<string, unknown>>): void => {
+    const context = ownContext ?? standardContext(name, facts);
     out.push(context ? { name, timestamp, context } : { name, timestamp });
   };
   const tSubmit = t[base + T.SUBMIT]!;
   if (tSubmit === 0) return out;
-  push('submit', tSubmit);
-  push('validate', tSubmit);
+  if ((flags & F.AWAIT_SUBMIT) === 0) {
+    push('submit', tSubmit, own?.submit);
+    push('validate', own?.validate ?? tSubmit);
+  }
   const tDepend = t[base + T.DEPEND]!;
   if (tDepend !== 0) push('depend', tDepend);
   const tPriority = t[base + T.PRIORITY]!;
-  if (tPriority !== 0) push('priority', tPriority);
-  if (flags & F.ALLOC) push('alloc', t[base + T.ALLOC]!);
+  if (tPriority !== 0) push('priority', tPriority, own?.priority);
+  if (flags & F.ALLOC) push('alloc', t[base + T.ALLOC]!, own?.alloc);
   if (flags & F.START) push('start', t[base + T.START]!);
   const tClean = t[base + T.CLEAN]!;
   if (flags & F.FINISH) push('finish', t[base + T.FINISH]!);

@@ -37,6 +37,11 @@ export const enum F {
   NOTIFY = 256,
   /** Has entries in the extras side map (exceptions, urgency changes). */
   EXTRAS = 512,
+  /**
+   * The backend reports this job's queueing events (`reportsQueueEvents`) and has not reported its
+   * `submit` yet: no `submit`/`validate` was emitted, and T.SUBMIT holds the time of the submission here.
+   */
+  AWAIT_SUBMIT = 1024,
 }
 
 /** Results as small integers; 0 while the job is active. */

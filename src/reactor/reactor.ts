@@ -1,10 +1,11 @@
 import { FluidGenerator, type JobID } from '../ids/index.js';
 import type { Jobspec } from '../jobspec/index.js';
-import type { Backend, BackendHost, EndTimes, JobHandle } from '../core/backend.js';
+import type { Backend, BackendHost, EndTimes, JobHandle, QueueEventName } from '../core/backend.js';
 import type { DependencyKind, JobEvent, JobException, JobResult, JobState } from '../core/types.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { F, type JobRef, JobTable, R, S, T, T_COUNT } from './job-table.js';
-import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, contextFacts, fatalException, rebuildEvents, resultOf, resultRecord } from './events.js';
+import { E, EVENT_NAMES, RESULT_NAMES, type ExtraEvent, type ExtraEventName, contextFacts, fatalException, rebuildEvents, resultOf, resultRecord } from './events.js';
+import { type QueueLog, queueLogOf } from './queue-log.js';
 import { JOB_STATES, URGENCY, checkUrgency, standardContext } from '../core/lifecycle.js';
 import { ReactorFuture } from './reactor-future.js';
 import { BackendFeed, type PollErrorListener } from './backend-feed.js';
@@ -95,6 +96,13 @@ export class Reactor implements BackendHost {
   /** `release`/`free` times a backend reported on their own (Flux), for the few jobs that have them. */
   private readonly endTimes = new Map<JobRef, EndTimes>();
   private readonly eventCount: number[] = [];
+  /**
+   * The backend reports `submit`, `validate`, `depend`, `priority` and `urgency` itself
+   * (`capabilities.reportsQueueEvents`): the engine emits none of them, and keeps the backend's
+   * times and contexts in {@link queueLogs}.
+   */
+  private readonly reportsQueue: boolean;
+  private readonly queueLogs = new Map<JobRef, QueueLog>();
 
   private readonly pollErrorListeners: PollErrorListener[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -104,6 +112,7 @@ export class Reactor implements BackendHost {
     this.ids = options.idGenerator ?? new FluidGenerator();
     this.chunkSize = options.chunkSize ?? 8192;
     this.journal = options.journal;
+    this.reportsQueue = this.backend.capabilities.reportsQueueEvents === true;
     this.graph = new DependencyGraph(
       this.table,
       (job, t) => {
@@ -210,9 +219,11 @@ export class Reactor implements BackendHost {
     this.assertOpen();
     if (!this.backend.adopt || !this.backend.capabilities.adopt) throw new InvalidArgumentError('nativeId', `the ${this.backend.name} backend cannot follow jobs submitted elsewhere`);
     const job = this.newJob(spec, URGENCY.DEFAULT);
-    const t = now();
-    this.setTime(job, T.DEPEND, t, E.DEPEND);
-    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    if (!this.reportsQueue) {
+      const t = now();
+      this.setTime(job, T.DEPEND, t, E.DEPEND);
+      this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    }
     this.table.state[job] = S.SCHED;
     this.table.nativeIds[job] = nativeId;
     this.feed.follow(job);
@@ -239,7 +250,15 @@ export class Reactor implements BackendHost {
     if (extras) this.extras.set(h, extras);
     this.eventCount[h] = job.events.length;
     const table = this.table;
-    switch (resumePoint(table, h, job.nativeId !== undefined, this.backend.recover !== undefined)) {
+    if (this.reportsQueue) {
+      this.queueLogs.set(h, queueLogOf(job.events));
+      if (table.times[h * T_COUNT + T.SUBMIT] === 0) {
+        // the backend never reported its submit: it still may (or the engine fills it in)
+        table.times[h * T_COUNT + T.SUBMIT] = now();
+        table.flags[h]! |= F.AWAIT_SUBMIT;
+      }
+    }
+    switch (resumePoint(table, h, job.nativeId !== undefined, this.backend.recover !== undefined, this.reportsQueue)) {
       case Resume.INACTIVE:
         table.result[h] = resultOf(table.flags[h]!, table.status[h]!, fatalException(extras));
         table.state[h] = S.INACTIVE;
@@ -251,6 +270,12 @@ export class Reactor implements BackendHost {
       case Resume.BACKEND: {
         const flags = table.flags[h]!;
         table.state[h] = flags & F.START ? S.RUN : S.SCHED;
+        if (this.reportsQueue) {
+          // such a backend may submit it again (it never got there) with its dependencies
+          const resolve = (ids: readonly JobID[] | undefined, what: string) =>
+            ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;
+          this.graph.declare(h, resolve(job.dependsOn, 'dependsOn'), resolve(job.dependsOnAny, 'dependsOnAny'));
+        }
         this.feed.follow(h);
         if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, allocated: (flags & F.ALLOC) !== 0, started: (flags & F.START) !== 0 });
         else if (job.nativeId !== undefined && this.backend.adopt && this.backend.capabilities.adopt) {
@@ -294,6 +319,7 @@ export class Reactor implements BackendHost {
     this.eventCount.push(0);
     this.active++;
     table.times[job * T_COUNT + T.SUBMIT] = t;
+    if (this.reportsQueue) table.flags[job]! |= F.AWAIT_SUBMIT;
     return job;
   }
 
@@ -310,9 +336,31 @@ export class Reactor implements BackendHost {
         throw error;
       }
     }
+    if (this.table.flags[job]! & F.AWAIT_SUBMIT) return; // the backend reports them
     const t = this.table.times[job * T_COUNT + T.SUBMIT]!;
     this.record(job, E.SUBMIT, t, undefined);
     this.record(job, E.VALIDATE, t, undefined);
+  }
+
+  /**
+   * A job whose backend reports its queueing events gets an event of the engine's (an exception)
+   * or ends before the backend reported its `submit`: the engine's `submit` and `validate` come
+   * first, at the time of the submission here (the backend's are ignored if they come later).
+   */
+  private fillInSubmit(job: JobRef): void {
+    const table = this.table;
+    if ((table.flags[job]! & F.AWAIT_SUBMIT) === 0) return;
+    table.flags[job]! &= ~F.AWAIT_SUBMIT;
+    const t = table.times[job * T_COUNT + T.SUBMIT]!;
+    this.queueLogFor(job).validate = t;
+    this.record(job, E.SUBMIT, t, undefined);
+    this.record(job, E.VALIDATE, t, undefined);
+  }
+
+  private queueLogFor(job: JobRef): QueueLog {
+    let log = this.queueLogs.get(job);
+    if (!log) this.queueLogs.set(job, (log = {}));
+    return log;
   }
 
   private resolveDependency(dep: JobID | JobRef, argument: string): JobRef {
@@ -347,8 +395,10 @@ export class Reactor implements BackendHost {
   /** Dependencies are met: `depend` and `priority`, then SCHED (the job may already be with the backend). */
   private dependSatisfied(job: JobRef, t: number): void {
     this.graph.stopWaiting(job);
-    this.setTime(job, T.DEPEND, t, E.DEPEND);
-    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    if (!this.reportsQueue) {
+      this.setTime(job, T.DEPEND, t, E.DEPEND);
+      this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    }
     if (this.table.state[job] === S.DEPEND) this.table.state[job] = S.SCHED;
   }
 
@@ -362,8 +412,10 @@ export class Reactor implements BackendHost {
 
   /** `depend` and `priority`, then SCHED: into `into` (a fan-out chunk) or the next submit batch. */
   private proceedToSched(job: JobRef, t: number, into: JobRef[] | undefined): void {
-    this.setTime(job, T.DEPEND, t, E.DEPEND);
-    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    if (!this.reportsQueue) {
+      this.setTime(job, T.DEPEND, t, E.DEPEND);
+      this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+    }
     this.table.state[job] = S.SCHED;
     if (into) into.push(job);
     else this.feed.queue(job);
@@ -425,7 +477,8 @@ export class Reactor implements BackendHost {
     if (this.table.state[h]! >= S.RUN) return false;
     if (!this.initialUrgency.has(h)) this.initialUrgency.set(h, this.table.urgency[h]!);
     this.table.urgency[h] = u;
-    this.addExtra(h, 'urgency', now(), { urgency: u });
+    // a backend that reports its queueing events reports the change (or submits the job with it)
+    if (!(this.reportsQueue && this.table.flags[h]! & (F.HANDED | F.BATCHED))) this.addExtra(h, 'urgency', now(), { urgency: u });
     if (this.table.flags[h]! & F.HANDED) this.backend.setUrgency(h, u);
     return true;
   }
@@ -484,7 +537,7 @@ export class Reactor implements BackendHost {
   /** The job's events so far, rebuilt from its compact record. */
   eventsOf(job: JobID | JobRef): JobEvent[] {
     const h = this.ref(job);
-    return rebuildEvents(this.table, h, this.extras.get(h), this.initialUrgency.get(h) ?? this.table.urgency[h]!, this.endTimes.get(h));
+    return rebuildEvents(this.table, h, this.extras.get(h), this.initialUrgency.get(h) ?? this.table.urgency[h]!, this.endTimes.get(h), this.queueLogs.get(h));
   }
 
   /** Resolves to the job's result once it is inactive. */
@@ -616,12 +669,71 @@ export class Reactor implements BackendHost {
   }
 
   /** @internal */
-  alloc(job: JobHandle, _context?: Record<string, unknown>, t = now()): void {
+  queued(job: JobHandle, name: QueueEventName, t: number, context?: Readonly<Record<string, unknown>>): void {
+    const table = this.table;
+    if (!this.reportsQueue || table.state[job]! >= S.INACTIVE) return;
+    const base = job * T_COUNT;
+    const flags = table.flags[job]!;
+    switch (name) {
+      case 'submit':
+        if ((flags & F.AWAIT_SUBMIT) === 0) return; // recorded already (or filled in)
+        table.flags[job] = flags & ~F.AWAIT_SUBMIT;
+        table.times[base + T.SUBMIT] = t;
+        if (context) this.queueLogFor(job).submit = context;
+        this.record(job, E.SUBMIT, t, context);
+        return;
+      case 'validate': {
+        if (flags & F.AWAIT_SUBMIT) return;
+        const log = this.queueLogFor(job);
+        if (log.validate !== undefined) return;
+        log.validate = t;
+        this.record(job, E.VALIDATE, t, undefined);
+        return;
+      }
+      case 'depend':
+        if (flags & F.AWAIT_SUBMIT || table.times[base + T.DEPEND] !== 0) return;
+        table.times[base + T.DEPEND] = t;
+        this.record(job, E.DEPEND, t, undefined);
+        return;
+      case 'priority':
+        if (flags & F.AWAIT_SUBMIT) return;
+        if (table.times[base + T.PRIORITY] === 0) {
+          table.times[base + T.PRIORITY] = t;
+          if (context) this.queueLogFor(job).priority = context;
+          if (table.state[job] === S.DEPEND) {
+            this.graph.stopWaiting(job);
+            table.state[job] = S.SCHED;
+          }
+          this.record(job, E.PRIORITY, t, context);
+        } else if (t > this.lastExtraTime(job, 'priority', table.times[base + T.PRIORITY]!)) this.addExtra(job, 'priority', t, context ?? {});
+        return;
+      default:
+        // urgency
+        if (flags & F.AWAIT_SUBMIT || t <= this.lastExtraTime(job, 'urgency', 0)) return;
+        this.addExtra(job, 'urgency', t, context ?? {});
+    }
+  }
+
+  /** The time of the job's last extra event of this name (`since` if it has none). */
+  private lastExtraTime(job: JobRef, name: ExtraEventName, since: number): number {
+    let last = since;
+    const list = this.table.flags[job]! & F.EXTRAS ? this.extras.get(job) : undefined;
+    if (list) for (const x of list) if (x.name === name && x.timestamp > last) last = x.timestamp;
+    return last;
+  }
+
+  /** @internal */
+  alloc(job: JobHandle, context?: Record<string, unknown>, t = now()): void {
     const flags = this.table.flags[job]!;
     if (flags & F.ALLOC || this.table.state[job]! >= S.INACTIVE) return;
     if (this.table.state[job] === S.DEPEND) this.dependSatisfied(job, t);
-    this.table.flags[job] = flags | F.ALLOC;
-    this.setTime(job, T.ALLOC, t, E.ALLOC);
+    this.fillInSubmit(job);
+    this.table.flags[job]! |= F.ALLOC;
+    if (this.reportsQueue && context) {
+      this.queueLogFor(job).alloc = context;
+      this.table.times[job * T_COUNT + T.ALLOC] = t;
+      this.record(job, E.ALLOC, t, context);
+    } else this.setTime(job, T.ALLOC, t, E.ALLOC);
   }
 
   /** @internal */
@@ -639,6 +751,7 @@ export class Reactor implements BackendHost {
     const table = this.table;
     const flags = table.flags[job]!;
     if (flags & F.FINISH || table.state[job]! >= S.INACTIVE) return;
+    this.fillInSubmit(job);
     if ((flags & F.FATAL) === 0) this.started(job, t);
     else this.alloc(job, undefined, t);
     table.flags[job]! |= F.FINISH;
@@ -655,6 +768,7 @@ export class Reactor implements BackendHost {
   exception(job: JobHandle, type: string, severity: number, note: string, t = now()): void {
     const state = this.table.state[job]!;
     if (state >= S.INACTIVE) return;
+    this.fillInSubmit(job);
     this.addExtra(job, 'exception', t, { type, severity, note });
     if (severity === 0) {
       this.table.flags[job]! |= F.FATAL;
@@ -666,6 +780,7 @@ export class Reactor implements BackendHost {
   abandoned(job: JobHandle, t = now(), ends?: EndTimes): void {
     const table = this.table;
     if (table.state[job]! >= S.INACTIVE) return;
+    this.fillInSubmit(job);
     table.state[job] = S.CLEANUP;
     if (table.flags[job]! & F.ALLOC) {
       if (ends?.release !== undefined || ends?.free !== undefined) this.endTimes.set(job, ends);
@@ -703,12 +818,12 @@ export class Reactor implements BackendHost {
     this.record(job, code, t, undefined);
   }
 
-  private addExtra(job: JobRef, name: 'exception' | 'urgency', t: number, context: Record<string, unknown>): void {
+  private addExtra(job: JobRef, name: ExtraEventName, t: number, context: Readonly<Record<string, unknown>>): void {
     let list = this.extras.get(job);
     if (!list) this.extras.set(job, (list = []));
     this.table.flags[job]! |= F.EXTRAS;
     list.push({ pos: this.eventCount[job]!, name, timestamp: t, context });
-    this.record(job, name === 'exception' ? E.EXCEPTION : E.URGENCY, t, context);
+    this.record(job, name === 'exception' ? E.EXCEPTION : name === 'urgency' ? E.URGENCY : E.PRIORITY, t, context);
   }
 
   /** Counts and journals an event, and batches it for delivery if anybody will receive it. */

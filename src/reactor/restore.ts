@@ -50,7 +50,12 @@ export function replayEvents(table: JobTable, h: JobRef, events: readonly JobEve
         table.times[base + T.DEPEND] = t;
         break;
       case 'priority':
-        table.times[base + T.PRIORITY] = t;
+        // a second one (after an urgency change, from a backend that reports its own) is an extra
+        if (table.times[base + T.PRIORITY] === 0) table.times[base + T.PRIORITY] = t;
+        else {
+          (extras ??= []).push({ pos, name: 'priority', timestamp: t, context: ev.context ?? {} });
+          table.flags[h]! |= F.EXTRAS;
+        }
         break;
       case 'alloc':
         table.times[base + T.ALLOC] = t;
@@ -85,12 +90,14 @@ export function replayEvents(table: JobTable, h: JobRef, events: readonly JobEve
 
 /**
  * Decides where a replayed job goes on from. `named`: the store knows its native id;
- * `backendRecovers`: the backend has a `recover` of its own.
+ * `backendRecovers`: the backend has a `recover` of its own; `reportsQueue`: the backend reports
+ * the queueing events itself (a job handed over has no engine `priority` to show it).
  */
-export function resumePoint(table: JobTable, h: JobRef, named: boolean, backendRecovers: boolean): Resume {
+export function resumePoint(table: JobTable, h: JobRef, named: boolean, backendRecovers: boolean, reportsQueue = false): Resume {
   const flags = table.flags[h]!;
   const base = h * T_COUNT;
-  const scheduled = table.times[base + T.PRIORITY] !== 0;
+  // With a backend that reports the queueing events, any job may have reached it: it finds out.
+  const scheduled = table.times[base + T.PRIORITY] !== 0 || (reportsQueue && backendRecovers);
   if (table.times[base + T.CLEAN] !== 0) return Resume.INACTIVE;
   if (flags & F.FINISH || (flags & F.FATAL && !(flags & F.START) && !named)) return Resume.ABANDON;
   // Started, named, or (a SCHED job) reached the backend just before its owner died, with an

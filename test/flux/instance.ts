@@ -44,6 +44,22 @@ export function fluxCmd(inst: { uri: string; flux: string }, args: string[], inp
   });
 }
 
+/** One entry of a job's eventlog as `flux job eventlog --format=json` prints it. */
+export interface FluxLogEntry {
+  name: string;
+  timestamp: number;
+  context?: Record<string, unknown>;
+}
+
+/** A job's eventlog as Flux keeps it (waiting for its `clean` to be committed: the journal can be ahead of the KVS). */
+export function fluxEventlog(inst: { uri: string; flux: string }, id: string): FluxLogEntry[] {
+  fluxCmd(inst, ['job', 'wait-event', '--timeout=30', id, 'clean']);
+  return fluxCmd(inst, ['job', 'eventlog', '--format=json', id])
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FluxLogEntry);
+}
+
 const found = await findInstance();
 
 /** The dev instance found when this module loaded, or undefined. */

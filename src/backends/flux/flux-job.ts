@@ -4,15 +4,15 @@
  *
  * | Flux event | host call |
  * |---|---|
+ * | `submit`, `validate`, `depend`, `priority`, `urgency` | `queued(job, name, t, context)` (the backend `reportsQueueEvents`) |
  * | `alloc` | `alloc(job, context, t)` |
  * | `start` | `started(job, t)` |
  * | `exception` | `exception(job, type, severity, note, t)` (the echo of one the engine raised itself is skipped) |
  * | `finish`, `release`, `free`, `clean` | `finished(job, status, tFinish, {release, free, clean})` at `clean` |
  * | `release`, `free`, `clean` without `finish` | `abandoned(job, tClean, {release, free})` |
  *
- * `submit`, `validate`, `depend`, `priority` and `urgency` are the engine's own (it queued the job
- * and changed its urgency before Flux did); other entries (`dependency-add`, `annotations`,
- * `memo`...) are not job events.
+ * Other entries (`dependency-add`, `annotations`, `memo`...) are not job events. Exceptions the
+ * engine raised itself (cancel) are its own, at the time it raised them.
  *
  * @module
  */
@@ -73,6 +73,15 @@ export class FluxJob {
       this.#lastNames = [name];
     } else this.#lastNames.push(name);
     switch (name) {
+      case 'submit':
+      case 'priority':
+      case 'urgency':
+        host.queued?.(job, name, t, context as Record<string, unknown>);
+        return false;
+      case 'validate':
+      case 'depend':
+        host.queued?.(job, name, t);
+        return false;
       case 'alloc':
         host.alloc(job, context as Record<string, unknown>, t);
         return false;
@@ -114,4 +123,4 @@ export class FluxJob {
   }
 }
 
-const MAPPED = new Set(['alloc', 'start', 'exception', 'finish', 'release', 'free', 'clean']);
+const MAPPED = new Set(['submit', 'validate', 'depend', 'priority', 'urgency', 'alloc', 'start', 'exception', 'finish', 'release', 'free', 'clean']);
