@@ -67,9 +67,11 @@ describeSlurm('coalesced submissions', () => {
   }, 120_000);
 
   it('jobs handed over while an sbatch runs go out together in the next one', async () => {
-    const { backend, host, logDir } = cluster.rig({ commandPrefix: sbatchPrefix('sleep 1.5') });
+    const { backend, host, logDir } = cluster.rig({ commandPrefix: sbatchPrefix('sleep 3') });
     const spec = (i: number) => Jobspec.fromCommand(['true', String(i)], { environment: { PATH } });
     const first = host.submit(backend, [spec(0)]);
+    // The first sbatch is running (its prefix sleeps 3 s): under load it may take a while to start.
+    await host.waitUntil(() => backend.commandCounts.sbatch === 1, 30_000);
     const later: number[] = [];
     // 20 jobs over ~200 ms, in separate turns of the event loop, while the first sbatch sleeps.
     for (let i = 1; i <= 20; i++) {
