@@ -17,6 +17,7 @@ import { JobFollower, findJobProcesses, readStatusFiles, removeStatusFiles, sign
 import { allTasksDone, hasUnansweredTasks, newRunningJob, spawnFailure, type RunningJob } from './running-job.js';
 import type { Spawner, SpawnerListener } from './spawner.js';
 import { resolveSpawner } from './spawners.js';
+import { TaskSlots } from './task-slots.js';
 import { TimerHeap } from './timer-heap.js';
 
 export { expandTemplate } from './job-files.js';
@@ -49,10 +50,8 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
   private readonly timers: TimerHeap;
   private readonly spawnerOption: LocalBackendOptions['spawner'];
   private readonly files: JobFiles;
-  // process slots: the key a spawner echoes back
-  private slotJob: number[] = [];
-  private slotRank: number[] = [];
-  private freeSlots: number[] = [];
+  /** The key a spawner echoes back for each task. */
+  private readonly slots = new TaskSlots();
   private readonly persistent: boolean;
   /** Default output files are made once written (see {@link LocalBackendOptions.lazyOutput}). */
   private readonly lazyOutput: boolean;
@@ -224,9 +223,9 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
   }
 
   onWithdrawn(key: number): void {
-    const job = this.slotJob[key]!;
-    const rank = this.slotRank[key]!;
-    this.freeSlot(key);
+    const job = this.slots.job(key);
+    const rank = this.slots.rank(key);
+    this.slots.free(key);
     const run = this.running.get(job);
     if (!run) return;
     if (this.local[job] === LocalPhase.STANDBY) {
@@ -325,9 +324,7 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
   }
 
   private spawnTask(job: JobHandle, run: RunningJob, rank: number, lazyOutput: boolean, standby = false): void {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotJob.length;
-    this.slotJob[slot] = job;
-    this.slotRank[slot] = rank;
+    const slot = this.slots.take(job, rank);
     run.requested++;
     run.keys[rank] = slot;
     if (!standby && run.handoff > 0) this.standbys.processAdded(run.handoff);
@@ -351,13 +348,13 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
   }
 
   onSpawn(key: number, pid: number, t: number): void {
-    const job = this.slotJob[key]!;
+    const job = this.slots.job(key);
     const run = this.running.get(job);
     if (!run) {
       this.spawner!.kill(pid, 'SIGKILL', true);
       return;
     }
-    const rank = this.slotRank[key]!;
+    const rank = this.slots.rank(key);
     run.keys[rank] = -1;
     run.pids.push(pid);
     run.spawned++;
@@ -375,9 +372,9 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
   }
 
   onSpawnError(key: number, errno: string, message: string): void {
-    const job = this.slotJob[key]!;
-    const rank = this.slotRank[key]!;
-    this.freeSlot(key);
+    const job = this.slots.job(key);
+    const rank = this.slots.rank(key);
+    this.slots.free(key);
     const run = this.running.get(job);
     if (!run) return;
     if (this.local[job] === LocalPhase.STANDBY) this.promote(job); // the launcher was lost: it fails as a started job would
@@ -389,10 +386,10 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
   }
 
   onExit(key: number, _pid: number, waitstatus: number, t: number, handedTo?: number): void {
-    const job = this.slotJob[key]!;
-    this.freeSlot(key);
+    const job = this.slots.job(key);
+    this.slots.free(key);
     // the standby its slot went to, unless free cores promoted that one already
-    const heir = handedTo === undefined ? -1 : this.slotJob[handedTo]!;
+    const heir = handedTo === undefined ? -1 : this.slots.job(handedTo);
     const handover = heir >= 0 && this.local[heir] === LocalPhase.STANDBY ? heir : -1;
     const run = this.running.get(job);
     if (!run) {
@@ -482,10 +479,5 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
       this.handoff = !this.persistent && s.handoff === true && s.withdraw !== undefined && s.promote !== undefined;
     }
     return this.spawner;
-  }
-
-  private freeSlot(slot: number): void {
-    this.slotJob[slot] = -1;
-    this.freeSlots.push(slot);
   }
 }
