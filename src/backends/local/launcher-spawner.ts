@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { now } from '../../util/time.js';
+import { PHASES, ReplyFramer, R_EXITED, R_FAILED, R_HANDED, R_SPAWNED, R_WITHDRAWN } from './launcher-replies.js';
 import { OP_FORGET, OP_PROMOTE, OP_WITHDRAW, RequestBatch } from './launcher-requests.js';
 import { packageRoot } from './package-root.js';
 import {
@@ -23,7 +24,6 @@ import {
   signalNumber,
   spawnErrno,
   spawnFailureMessage,
-  type SpawnFailurePhase,
 } from './spawn-common.js';
 import type { SpawnRequest, Spawner, SpawnerListener } from './spawner.js';
 import { STARTED_MAP_ENTRIES, startedMapFile } from './started-map.js';
@@ -44,13 +44,6 @@ export function defaultLauncherPath(): string {
   return join(packageRoot(), 'native', 'build', 'jobf-launcher');
 }
 
-const REPLY_SIZE = 24;
-const R_SPAWNED = 1;
-const R_FAILED = 2;
-const R_EXITED = 3;
-const R_WITHDRAWN = 4;
-const R_HANDED = 5;
-const PHASES: readonly SpawnFailurePhase[] = ['exec', 'cwd', 'stdin', 'stdout', 'stderr', 'pgid'];
 
 /** Wait status of a process killed by SIGKILL. */
 const KILLED_STATUS = 9;
@@ -151,8 +144,8 @@ export class LauncherSpawner implements Spawner {
   /** Requests for the launcher, written once per turn of the event loop. */
   private readonly out = new RequestBatch(() => this.launcher?.stdin);
 
-  private readonly carry = Buffer.alloc(REPLY_SIZE);
-  private carryLen = 0;
+  private readonly replies = new ReplyFramer();
+  private readonly dispatchBound = (b: Buffer, off: number): void => this.dispatch(b, off);
   private readonly onDataBound = (chunk: Buffer): void => this.onData(chunk);
 
   private readonly envRegistry = new FinalizationRegistry<{ launcher: Launcher; id: number }>((held) => {
@@ -319,7 +312,7 @@ export class LauncherSpawner implements Spawner {
       spawnFrames: 0,
     };
     this.launcher = launcher;
-    this.carryLen = 0;
+    this.replies.reset();
     this.referenced = false;
 
     stdout.on('data', this.onDataBound);
@@ -472,22 +465,7 @@ export class LauncherSpawner implements Spawner {
   // Replies
 
   private onData(chunk: Buffer): void {
-    let off = 0;
-    if (this.carryLen > 0) {
-      const take = Math.min(REPLY_SIZE - this.carryLen, chunk.length);
-      chunk.copy(this.carry, this.carryLen, 0, take);
-      this.carryLen += take;
-      off = take;
-      if (this.carryLen < REPLY_SIZE) return;
-      this.carryLen = 0;
-      this.dispatch(this.carry, 0);
-    }
-    const end = chunk.length - ((chunk.length - off) % REPLY_SIZE);
-    for (; off < end; off += REPLY_SIZE) this.dispatch(chunk, off);
-    if (off < chunk.length) {
-      chunk.copy(this.carry, 0, off);
-      this.carryLen = chunk.length - off;
-    }
+    if (!this.replies.feed(chunk, this.dispatchBound)) return;
     // Replacements spawned by the listeners go out now, in one write, not a loop turn later.
     if (this.out.pending) this.out.flush();
     this.updateRef();
