@@ -6,12 +6,13 @@ import { UnknownJobError } from '../core/errors.js';
 import { decodeOwner, encodeOwner } from './owner.js';
 import { listWhere } from './queries.js';
 import { keyF58, toKey } from './records.js';
-import { now, type StoreStatements } from './statements.js';
+import type { StoreStatements } from './statements.js';
+import { epochSeconds } from '../util/time.js';
 import type { ClaimOptions, JobRecord, Owner } from './types.js';
 
 /** Records which process runs the job keyed `key` (`null`: nobody). @throws {@link UnknownJobError} if it is not in the store. */
 export function setOwner(s: StoreStatements, key: string, owner: Owner | null): void {
-  const r = s.sql('UPDATE jobs SET owner = ?, updated_at = ? WHERE jobid = ?').run(owner ? encodeOwner(owner) : null, now(), key);
+  const r = s.sql('UPDATE jobs SET owner = ?, updated_at = ? WHERE jobid = ?').run(owner ? encodeOwner(owner) : null, epochSeconds(), key);
   if (r.changes === 0) throw new UnknownJobError(keyF58(key));
 }
 
@@ -38,7 +39,7 @@ export function claimOrphans(s: StoreStatements, newOwner: Owner, ownerIsAlive: 
       // An owner column we cannot read belongs to nobody we could ask: treat it as dead.
       return owner === undefined || !ownerIsAlive(owner);
     });
-    const t = now();
+    const t = epochSeconds();
     const claimed = s
       .sql(
         `UPDATE jobs SET owner = @mine, updated_at = @t

@@ -4,11 +4,6 @@
  */
 import type Database from 'better-sqlite3';
 
-/** Seconds since the epoch, as a float (Flux's convention for timestamps); the store's clock. */
-export function now(): number {
-  return Date.now() / 1000;
-}
-
 /** The connection of one job store with its prepared statements, each prepared once. */
 export class StoreStatements {
   readonly #db: Database.Database;

@@ -16,7 +16,8 @@ import { isOwnerAlive } from './owner.js';
 import { countByState, dependentsOf, getJob, jobEvents, jobExists, listJobs } from './queries.js';
 import { toKey } from './records.js';
 import { prepareStore } from './schema.js';
-import { now, StoreStatements } from './statements.js';
+import { StoreStatements } from './statements.js';
+import { epochSeconds } from '../util/time.js';
 import type {
   ClaimOptions,
   JobEventInput,
@@ -250,7 +251,7 @@ export class JobStore {
    * @returns The job as it is now.
    * @throws {@link UnknownJobError} if the job is not in the store.
    */
-  requeue(jobid: JobIdLike, timestamp: number = now()): JobRecord {
+  requeue(jobid: JobIdLike, timestamp: number = epochSeconds()): JobRecord {
     return this.transaction(() => {
       requeueJob(this.#s, toKey(jobid), timestamp);
       return this.get(jobid)!;

@@ -11,7 +11,8 @@ import { DuplicateJobError } from './errors.js';
 import { encodeOwner } from './owner.js';
 import { jobExists, jobRowOrThrow } from './queries.js';
 import { derivedOf, keyF58, toKey, type DerivedRow } from './records.js';
-import { now, type StoreStatements } from './statements.js';
+import type { StoreStatements } from './statements.js';
+import { epochSeconds } from '../util/time.js';
 import type { NewEvent, NewJob } from './types.js';
 
 /** Values bound to the columns that {@link applyEvent} derives. */
@@ -92,7 +93,7 @@ export function insertJob(s: StoreStatements, job: NewJob, where: string): void 
     d = applyEvent(d, ev);
     return attempt;
   });
-  const t = now();
+  const t = epochSeconds();
   s.sql(
     `INSERT INTO jobs (jobid, name, backend, spec, state, result, returncode, waitstatus,
        exception_type, exception_severity, exception_note, urgency, t_run, t_cleanup,
@@ -162,13 +163,13 @@ export function appendEvent(s: StoreStatements, key: string, ev: NewEvent, ctx: 
        exception_severity = ?, exception_note = ?, urgency = ?, t_run = ?, t_cleanup = ?,
        last_seq = ?, attempt = ?, attempt_seq = ?, updated_at = ?
      WHERE jobid = ?`,
-  ).run(...derivedParams(d), seq, attempt, attemptSeq, now(), key);
+  ).run(...derivedParams(d), seq, attempt, attemptSeq, epochSeconds(), key);
   return seq;
 }
 
 /** Records the backend's id of the job keyed `key`. @throws {@link UnknownJobError} if it is not in the store. */
 export function setNativeId(s: StoreStatements, key: string, nativeId: string | null): void {
-  const r = s.sql('UPDATE jobs SET native_id = ?, updated_at = ? WHERE jobid = ?').run(nativeId, now(), key);
+  const r = s.sql('UPDATE jobs SET native_id = ?, updated_at = ? WHERE jobid = ?').run(nativeId, epochSeconds(), key);
   if (r.changes === 0) throw new UnknownJobError(keyF58(key));
 }
 

@@ -13,6 +13,9 @@ const SOURCES = [
   'src/backends/local/spawner.ts',
   'src/backends/local/spawn-common.ts',
   'src/backends/local/package-root.ts',
+  'src/backends/local/launcher-replies.ts',
+  'src/backends/local/launcher-requests.ts',
+  'src/backends/local/started-map.ts',
   'src/backends/local/launcher-spawner.ts',
 ];
 

@@ -6,12 +6,13 @@
  * moment it did. See native/launcher.c for the wire protocol.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { accessSync, closeSync, constants as fsConstants, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { now } from '../../util/time.js';
+import { PHASES, ReplyFramer, R_EXITED, R_FAILED, R_HANDED, R_SPAWNED, R_WITHDRAWN } from './launcher-replies.js';
+import { OP_FORGET, OP_PROMOTE, OP_WITHDRAW, RequestBatch } from './launcher-requests.js';
 import { packageRoot } from './package-root.js';
 import {
   DeferredReports,
@@ -23,9 +24,9 @@ import {
   signalNumber,
   spawnErrno,
   spawnFailureMessage,
-  type SpawnFailurePhase,
 } from './spawn-common.js';
 import type { SpawnRequest, Spawner, SpawnerListener } from './spawner.js';
+import { STARTED_MAP_ENTRIES, startedMapFile } from './started-map.js';
 
 /** Options of {@link LauncherSpawner}. */
 export interface LauncherSpawnerOptions {
@@ -43,30 +44,6 @@ export function defaultLauncherPath(): string {
   return join(packageRoot(), 'native', 'build', 'jobf-launcher');
 }
 
-const OP_SPAWN = 0x53; // 'S'
-const OP_ENV = 0x45; // 'E'
-const OP_FORGET = 0x46; // 'F'
-const OP_KILL = 0x4b; // 'K'
-const OP_WITHDRAW = 0x57; // 'W'
-const OP_PROMOTE = 0x50; // 'P'
-const OP_SIGNAL_REQUEST = 0x52; // 'R'
-const FLAG_CWD = 1;
-const FLAG_STDIN = 2;
-const FLAG_SHARED = 4;
-const FLAG_APPEND = 8;
-const FLAG_STANDBY = 16;
-const FLAG_LAZY = 32;
-const SPAWN_HEADER = 19;
-
-const REPLY_SIZE = 24;
-/** Entries of the started map (u32 each, sparse file): keys beyond it are never seen as started early. */
-const STARTED_MAP_ENTRIES = 1 << 22;
-const R_SPAWNED = 1;
-const R_FAILED = 2;
-const R_EXITED = 3;
-const R_WITHDRAWN = 4;
-const R_HANDED = 5;
-const PHASES: readonly SpawnFailurePhase[] = ['exec', 'cwd', 'stdin', 'stdout', 'stderr', 'pgid'];
 
 /** Wait status of a process killed by SIGKILL. */
 const KILLED_STATUS = 9;
@@ -80,10 +57,6 @@ interface Refable {
 function refable(stream: unknown): Refable | undefined {
   const s = stream as Partial<Refable> | null;
   return s && typeof s.ref === 'function' && typeof s.unref === 'function' ? (s as Refable) : undefined;
-}
-
-function absolute(path: string): string {
-  return path.charCodeAt(0) === 47 /* '/' */ ? path : resolvePath(path);
 }
 
 /** One running launcher process and what belongs to it. */
@@ -168,13 +141,11 @@ export class LauncherSpawner implements Spawner {
   private frameOf: number[] = [];
   private readonly word = Buffer.alloc(4);
 
-  private batch = Buffer.allocUnsafe(64 * 1024);
-  private batchLen = 0;
-  private flushScheduled = false;
-  private readonly flushBound = (): void => this.flush();
+  /** Requests for the launcher, written once per turn of the event loop. */
+  private readonly out = new RequestBatch(() => this.launcher?.stdin);
 
-  private readonly carry = Buffer.alloc(REPLY_SIZE);
-  private carryLen = 0;
+  private readonly replies = new ReplyFramer();
+  private readonly dispatchBound = (b: Buffer, off: number): void => this.dispatch(b, off);
   private readonly onDataBound = (chunk: Buffer): void => this.onData(chunk);
 
   private readonly envRegistry = new FinalizationRegistry<{ launcher: Launcher; id: number }>((held) => {
@@ -238,16 +209,7 @@ export class LauncherSpawner implements Spawner {
     const launcher = this.launcher;
     if (launcher === undefined || launcher.dead || this.closing !== undefined) return; // close() kills all
     if (!Number.isInteger(pid) || pid <= 0) return;
-    this.reserve(11);
-    const b = this.batch;
-    let p = this.batchLen;
-    p = b.writeUInt32LE(7, p);
-    b[p++] = OP_KILL;
-    p = b.writeUInt32LE(pid, p);
-    b[p++] = signo;
-    b[p++] = group ? 1 : 0;
-    this.batchLen = p;
-    this.scheduleFlush();
+    this.out.kill(pid, signo, group);
   }
 
   /**
@@ -277,14 +239,8 @@ export class LauncherSpawner implements Spawner {
     if (launcher === undefined || launcher.dead || this.closing !== undefined || launcher.mapFd < 0) return false;
     if (!this.requests.has(key) || key >= STARTED_MAP_ENTRIES) return false;
     if (readSync(launcher.mapFd, this.word, 0, 4, key * 4) !== 4 || this.word.readUInt32LE(0) !== this.frameOf[key]) return false;
-    this.reserve(10);
-    let p = this.batchLen;
-    p = this.batch.writeUInt32LE(6, p);
-    this.batch[p++] = OP_SIGNAL_REQUEST;
-    p = this.batch.writeUInt32LE(key, p);
-    this.batch[p++] = signo;
-    this.batchLen = p;
-    this.flush(); // the process is running: do not let it run a loop turn longer without its signal
+    this.out.signalRequest(key, signo);
+    this.out.flush(); // the process is running: do not let it run a loop turn longer without its signal
     return true;
   }
 
@@ -299,18 +255,7 @@ export class LauncherSpawner implements Spawner {
   private standbyOp(op: number, key: number): void {
     const launcher = this.launcher;
     if (launcher === undefined || launcher.dead || this.closing !== undefined) return;
-    this.putOp(op, key);
-  }
-
-  /** Queues a request made of an op and one u32. */
-  private putOp(op: number, value: number): void {
-    this.reserve(9);
-    let p = this.batchLen;
-    p = this.batch.writeUInt32LE(5, p);
-    this.batch[p++] = op;
-    p = this.batch.writeUInt32LE(value, p);
-    this.batchLen = p;
-    this.scheduleFlush();
+    this.out.op(op, key);
   }
 
   /**
@@ -327,7 +272,7 @@ export class LauncherSpawner implements Spawner {
   private async shutdown(): Promise<void> {
     const launcher = this.launcher;
     if (launcher === undefined) return;
-    this.flush();
+    this.out.flush();
     if (!launcher.dead) {
       refable(launcher.child)?.ref();
       refable(launcher.stdout)?.ref();
@@ -367,7 +312,7 @@ export class LauncherSpawner implements Spawner {
       spawnFrames: 0,
     };
     this.launcher = launcher;
-    this.carryLen = 0;
+    this.replies.reset();
     this.referenced = false;
 
     stdout.on('data', this.onDataBound);
@@ -414,7 +359,7 @@ export class LauncherSpawner implements Spawner {
     }
     if (this.launcher === launcher) {
       this.launcher = undefined;
-      this.batchLen = 0; // requests for the dead launcher; their keys are settled below
+      this.out.clear(); // requests for the dead launcher; their keys are settled below
     }
     if (this.requests.size === 0) {
       this.updateRef();
@@ -490,46 +435,6 @@ export class LauncherSpawner implements Spawner {
   // ---------------------------------------------------------------------------------------------
   // Requests
 
-  private reserve(bytes: number): void {
-    if (this.batchLen + bytes <= this.batch.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.batch.length * 2, this.batchLen + bytes));
-    this.batch.copy(bigger, 0, 0, this.batchLen);
-    this.batch = bigger;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushBound);
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const launcher = this.launcher;
-    if (this.batchLen === 0 || launcher === undefined) return;
-    // Copy out: the stream keeps the buffer until written, and ours is reused.
-    const chunk = Buffer.allocUnsafe(this.batchLen);
-    this.batch.copy(chunk, 0, 0, this.batchLen);
-    this.batchLen = 0;
-    launcher.stdin.write(chunk);
-  }
-
-  /** Appends NUL-terminated strings; returns the new position. Capacity must be reserved. */
-  private putStrings(strings: readonly string[], p: number): number {
-    const b = this.batch;
-    for (const s of strings) {
-      p += b.write(s, p, 'utf8');
-      b[p++] = 0;
-    }
-    return p;
-  }
-
-  private putString(s: string, p: number): number {
-    p += this.batch.write(s, p, 'utf8');
-    this.batch[p++] = 0;
-    return p;
-  }
-
   private envId(launcher: Launcher, env: readonly string[]): number {
     if (env.length === 0) return 0;
     const known = launcher.envIds.get(env);
@@ -539,18 +444,7 @@ export class LauncherSpawner implements Spawner {
       return -1;
     }
     const id = launcher.freeEnvIds.pop() ?? launcher.nextEnvId++;
-    let bytes = 13;
-    for (const e of env) bytes += e.length * 3 + 1;
-    this.reserve(bytes);
-    const b = this.batch;
-    const start = this.batchLen;
-    let p = start + 4;
-    b[p++] = OP_ENV;
-    p = b.writeUInt32LE(id, p);
-    p = b.writeUInt32LE(env.length, p);
-    p = this.putStrings(env, p);
-    b.writeUInt32LE(p - start - 4, start);
-    this.batchLen = p;
+    this.out.env(id, env);
     launcher.envIds.set(env, id);
     this.envRegistry.register(env, { launcher, id });
     return id;
@@ -558,73 +452,22 @@ export class LauncherSpawner implements Spawner {
 
   private forgetEnv(launcher: Launcher, id: number): void {
     if (launcher.dead || this.launcher !== launcher) return;
-    this.putOp(OP_FORGET, id);
+    this.out.op(OP_FORGET, id);
     launcher.freeEnvIds.push(id);
   }
 
   private encodeSpawn(launcher: Launcher, r: SpawnRequest, envId: number): void {
-    const extra = r.extraEnv ?? [];
-    let cwd = r.cwd === undefined ? undefined : absolute(r.cwd);
-    if (cwd === undefined) {
-      const here = process.cwd();
-      if (here !== launcher.cwd) cwd = here;
-    }
-    const stdin = r.stdin === undefined ? undefined : absolute(r.stdin);
-    const stdout = absolute(r.stdout);
-    const shared = r.stderr === r.stdout;
-    const stderr = shared ? undefined : absolute(r.stderr);
-
-    let bytes = 4 + 1 + SPAWN_HEADER;
-    for (const a of r.argv) bytes += a.length * 3 + 1;
-    for (const e of extra) bytes += e.length * 3 + 1;
-    bytes += (cwd?.length ?? 0) * 3 + (stdin?.length ?? 0) * 3 + stdout.length * 3 + (stderr?.length ?? 0) * 3 + 4;
-    this.reserve(bytes);
-
-    const b = this.batch;
-    const start = this.batchLen;
     this.frameOf[r.key] = launcher.spawnFrames = (launcher.spawnFrames + 1) >>> 0;
-    let p = start + 4;
-    b[p++] = OP_SPAWN;
-    p = b.writeUInt32LE(r.key, p);
-    p = b.writeInt32LE(r.pgid, p);
-    p = b.writeUInt32LE(envId, p);
-    p = b.writeUInt16LE(r.argv.length, p);
-    p = b.writeUInt16LE(extra.length, p);
-    b[p++] = (cwd !== undefined ? FLAG_CWD : 0) | (stdin !== undefined ? FLAG_STDIN : 0) | (shared ? FLAG_SHARED : 0) | (r.append ? FLAG_APPEND : 0) | (r.standby ? FLAG_STANDBY : 0) | (r.lazyOutput && !r.append ? FLAG_LAZY : 0);
-    p = b.writeUInt16LE(r.handoffClass ?? 0, p);
-    p = this.putStrings(r.argv, p);
-    p = this.putStrings(extra, p);
-    if (cwd !== undefined) p = this.putString(cwd, p);
-    if (stdin !== undefined) p = this.putString(stdin, p);
-    p = this.putString(stdout, p);
-    if (stderr !== undefined) p = this.putString(stderr, p);
-    b.writeUInt32LE(p - start - 4, start);
-    this.batchLen = p;
-    this.scheduleFlush();
+    this.out.spawn(r, envId, launcher.cwd);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Replies
 
   private onData(chunk: Buffer): void {
-    let off = 0;
-    if (this.carryLen > 0) {
-      const take = Math.min(REPLY_SIZE - this.carryLen, chunk.length);
-      chunk.copy(this.carry, this.carryLen, 0, take);
-      this.carryLen += take;
-      off = take;
-      if (this.carryLen < REPLY_SIZE) return;
-      this.carryLen = 0;
-      this.dispatch(this.carry, 0);
-    }
-    const end = chunk.length - ((chunk.length - off) % REPLY_SIZE);
-    for (; off < end; off += REPLY_SIZE) this.dispatch(chunk, off);
-    if (off < chunk.length) {
-      chunk.copy(this.carry, 0, off);
-      this.carryLen = chunk.length - off;
-    }
+    if (!this.replies.feed(chunk, this.dispatchBound)) return;
     // Replacements spawned by the listeners go out now, in one write, not a loop turn later.
-    if (this.batchLen > 0) this.flush();
+    if (this.out.pending) this.out.flush();
     this.updateRef();
   }
 
@@ -690,37 +533,5 @@ export class LauncherSpawner implements Spawner {
     this.referenced = want;
     if (want) stdout.ref();
     else if (this.closing === undefined) stdout.unref();
-  }
-}
-
-/**
- * A new started map for a launcher (see native/launcher.c): a sparse file of {@link STARTED_MAP_ENTRIES}
- * u32 entries, unlinked at once (the launcher gets the fd). -1 if it cannot be made: then requests
- * are never seen as started before their reply.
- */
-function startedMapFile(): number {
-  let dir: string | undefined;
-  try {
-    dir = mkdtempSync(join(existsDir('/dev/shm') ? '/dev/shm' : tmpdir(), 'jobf-launcher-'));
-    const fd = openSync(join(dir, 'started'), 'w+', 0o600);
-    try {
-      ftruncateSync(fd, STARTED_MAP_ENTRIES * 4);
-    } catch {
-      closeSync(fd);
-      return -1;
-    }
-    return fd;
-  } catch {
-    return -1;
-  } finally {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function existsDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

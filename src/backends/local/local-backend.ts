@@ -1,63 +1,28 @@
+/**
+ * {@link LocalBackend}: the embedded backend's processes (and simulated jobs) on the scheduling of
+ * {@link LocalScheduler}: spawning tasks, the spawner's reports, time limits, cancel and kill,
+ * and taking over the jobs of a dead owner (persistent mode).
+ */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, constants as osConstants } from 'node:os';
-import type { Backend, BackendCapabilities, BackendHost, JobHandle, RecoverInfo } from '../../core/backend.js';
+import { constants as osConstants } from 'node:os';
+import type { Backend, BackendCapabilities, JobHandle, RecoverInfo } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
-import { InvalidArgumentError } from '../../util/errors.js';
 import type { Jobspec } from '../../jobspec/index.js';
 import { now } from '../../util/time.js';
 import { JobFiles, executableProblem, isDirectory } from './job-files.js';
+import { checkLocalOptions, type LocalBackendOptions } from './local-options.js';
+import { LocalPhase, LocalScheduler } from './local-scheduler.js';
 import { checkMpi, isMpiJob, killDescendants, processCount, withMpiLauncher } from './mpi-launch.js';
 import { JobFollower, findJobProcesses, readStatusFiles, removeStatusFiles, signalGroup, withStatusWrapper, type FollowedJob } from './persistence.js';
 import { allTasksDone, hasUnansweredTasks, newRunningJob, spawnFailure, type RunningJob } from './running-job.js';
-import type { Spawner, SpawnerFactory, SpawnerListener } from './spawner.js';
+import type { Spawner, SpawnerListener } from './spawner.js';
 import { resolveSpawner } from './spawners.js';
-import { StandbyPool } from './standby-pool.js';
+import { TaskSlots } from './task-slots.js';
 import { TimerHeap } from './timer-heap.js';
-import { UrgencyQueue } from './urgency-queue.js';
 
 export { expandTemplate } from './job-files.js';
 export { hasStartedTrace } from './persistence.js';
-
-/** Options of {@link LocalBackend}. */
-export interface LocalBackendOptions {
-  /** Cores that jobs may use at once (a job needs `numTasks × coresPerTask`). Default: `os.availableParallelism()`. */
-  readonly maxCores?: number;
-  /** Folder for default stdout/stderr files (`<f58 id>.out|.err`) and batch scripts. Default: a new temp folder per backend, made on first use. */
-  readonly logDir?: string;
-  /**
-   * Create the default stdout/stderr files (`<f58 id>.out|.err`, for jobs whose spec names no
-   * output, single-task) only once the job writes to them: within ~100 ms of its first write while
-   * it runs, and before its `finish` event if it wrote by then. A job that writes nothing to a
-   * stream leaves no file for it, and `readStdout()`/`readStderr()` of the finished job give ''.
-   * Creating two files per job is the dearest part of starting short jobs. Output written after
-   * the job ended, by processes it left behind, is kept only if the file existed by then. Needs the
-   * native launcher and O_TMPFILE (else the files are made at once). Default true, except with
-   * `persistent` (jobs outliving this process get their files at once).
-   */
-  readonly lazyOutput?: boolean;
-  /** Milliseconds between SIGTERM and SIGKILL when a job is canceled or times out. Default 5000. */
-  readonly killTimeout?: number;
-  /** How processes are started: `auto` (the native launcher when built, else execa), `launcher`, `execa`, or a factory. Default `auto`. */
-  readonly spawner?: 'auto' | 'launcher' | 'execa' | SpawnerFactory;
-  /**
-   * Jobs outlive this process, however it ends (exit, uncaught exception, SIGINT, SIGTERM, SIGKILL):
-   * each task runs under a small `sh` wrapper that records its exit status in
-   * `<logDir>/<f58>[.<rank>].status`, so that a later executor on the same store can take them over
-   * ({@link LocalBackend.recover}). Default false (the job store turns it on).
-   */
-  readonly persistent?: boolean;
-  /** With `persistent`: a started job whose fate cannot be known is queued again instead of failing with `lost`. Default false. */
-  readonly requeueLost?: boolean;
-}
-
-const enum L {
-  NONE = 0,
-  QUEUED = 1,
-  RUNNING = 2,
-  DONE = 3,
-  /** Handed to the spawner ahead of time, waiting there for a slot (see standby-pool.ts). */
-  STANDBY = 4,
-}
+export type { LocalBackendOptions } from './local-options.js';
 
 const enum K {
   TIMEOUT = 0,
@@ -75,53 +40,34 @@ const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
  * Events are the spawner's: `start` is when the job's first process was created and `finish` when
  * its last one was reaped, as the spawner (the native launcher) timed them, not when Node heard.
  */
-export class LocalBackend implements Backend, SpawnerListener {
+export class LocalBackend extends LocalScheduler implements Backend, SpawnerListener {
   readonly name = 'local';
   readonly capabilities: BackendCapabilities = { nativeDependencies: [], adopt: false };
-  /** Cores jobs may use at once. */
-  readonly maxCores: number;
   /** Milliseconds between SIGTERM and SIGKILL. */
   readonly killTimeout: number;
-  private host!: BackendHost;
-  private freeCores: number;
-  private readonly queue = new UrgencyQueue();
-  private local = new Uint8Array(1024);
-  private readonly running = new Map<JobHandle, RunningJob>();
   /** Cores held by simulated jobs that are running (they have no RunningJob). */
   private readonly simCores = new Map<JobHandle, number>();
   private readonly timers: TimerHeap;
-  private spawner: Spawner | undefined;
   private readonly spawnerOption: LocalBackendOptions['spawner'];
   private readonly files: JobFiles;
-  // process slots: the key a spawner echoes back
-  private slotJob: number[] = [];
-  private slotRank: number[] = [];
-  private freeSlots: number[] = [];
-  private draining = false;
-  private closed = false;
+  /** The key a spawner echoes back for each task. */
+  private readonly slots = new TaskSlots();
   private readonly persistent: boolean;
   /** Default output files are made once written (see {@link LocalBackendOptions.lazyOutput}). */
   private readonly lazyOutput: boolean;
   private readonly requeueLost: boolean;
   /** Jobs started by an owner that died. */
   private readonly follower: JobFollower;
-  /** Whether the spawner offers hand-off and we use it (not in persistent mode); set with the spawner. */
-  private handoff = false;
-  private readonly standbys = new StandbyPool();
 
   constructor(options: LocalBackendOptions = {}) {
-    const maxCores = options.maxCores ?? availableParallelism();
-    if (!Number.isInteger(maxCores) || maxCores < 1) throw new InvalidArgumentError('opts.maxCores', `must be a positive integer, got ${String(maxCores)}`);
-    const killTimeout = options.killTimeout ?? 5000;
-    if (!(killTimeout >= 0) || !Number.isFinite(killTimeout)) throw new InvalidArgumentError('opts.killTimeout', `must be a non-negative number of ms, got ${String(killTimeout)}`);
-    this.maxCores = maxCores;
-    this.freeCores = maxCores;
-    this.killTimeout = killTimeout;
+    const checked = checkLocalOptions(options);
+    super(checked.maxCores);
+    this.killTimeout = checked.killTimeout;
     this.files = new JobFiles(options.logDir);
     this.spawnerOption = options.spawner;
-    this.persistent = options.persistent ?? false;
-    this.lazyOutput = !this.persistent && (options.lazyOutput ?? true);
-    this.requeueLost = options.requeueLost ?? false;
+    this.persistent = checked.persistent;
+    this.lazyOutput = checked.lazyOutput;
+    this.requeueLost = checked.requeueLost;
     this.timers = new TimerHeap((job, kind) => this.onTimer(job, kind));
     this.follower = new JobFollower(
       () => this.logDir,
@@ -139,10 +85,6 @@ export class LocalBackend implements Backend, SpawnerListener {
     return this.spawner?.name;
   }
 
-  bind(host: BackendHost): void {
-    this.host = host;
-  }
-
   check(spec: Jobspec): void {
     if (spec.totalCores > this.maxCores) {
       throw new UnsatisfiableRequestError('/resources', `the job needs ${spec.totalCores} cores, the local backend has ${this.maxCores} (maxCores)`);
@@ -152,28 +94,16 @@ export class LocalBackend implements Backend, SpawnerListener {
     checkMpi(spec);
   }
 
-  submit(jobs: readonly JobHandle[]): void {
-    let top = 0;
-    for (const job of jobs) {
-      this.setLocal(job, L.QUEUED);
-      const urgency = this.host.urgency(job);
-      this.queue.push(job, urgency);
-      if (urgency > top) top = urgency;
-    }
-    if (top > this.lowestStandbyUrgency()) this.withdrawStandbys();
-    this.drain();
-  }
-
   cancel(job: JobHandle): void {
     const state = this.local[job];
-    if (state === L.QUEUED) {
-      this.local[job] = L.DONE;
+    if (state === LocalPhase.QUEUED) {
+      this.local[job] = LocalPhase.DONE;
       this.host.abandoned(job);
-    } else if (state === L.STANDBY) {
+    } else if (state === LocalPhase.STANDBY) {
       const run = this.running.get(job)!;
       run.terminating = true; // if a slot reaches it first, it is ended as soon as it starts
       this.withdraw(run);
-    } else if (state === L.RUNNING) {
+    } else if (state === LocalPhase.RUNNING) {
       this.terminate(job);
     } else if (this.follower.signal(job, 'SIGTERM')) {
       this.timers.push(this.killTimeout, job, K.KILL);
@@ -202,18 +132,6 @@ export class LocalBackend implements Backend, SpawnerListener {
       return true;
     }
     return this.follower.signal(job, signal);
-  }
-
-  setUrgency(job: JobHandle, urgency: number): void {
-    const state = this.local[job];
-    if (state === L.STANDBY) {
-      this.withdraw(this.running.get(job)!); // back to the queue, at its new urgency
-      return;
-    }
-    if (state !== L.QUEUED) return;
-    this.queue.push(job, urgency);
-    if (urgency > this.lowestStandbyUrgency()) this.withdrawStandbys();
-    this.drain();
   }
 
   outputPaths(job: JobHandle): { stdout: string; stderr: string; whenWritten: boolean } {
@@ -283,7 +201,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     }
     const cores = spec.totalCores;
     this.freeCores -= cores;
-    this.setLocal(job, L.NONE);
+    this.setLocal(job, LocalPhase.NONE);
     this.follower.follow(job, { pids, f58, cores, ntasks: processCount(spec) });
     this.drain();
   }
@@ -304,108 +222,24 @@ export class LocalBackend implements Backend, SpawnerListener {
     this.drain();
   }
 
-  // ---------------------------------------------------------------- scheduling
-
-  private readonly isCurrent = (job: number, urgency: number): boolean => this.local[job] === L.QUEUED && this.host.urgency(job) === urgency;
-  private readonly urgencyOf = (job: number): number => this.host.urgency(job);
-
-  /** Starts queued jobs while their cores fit, highest urgency first (no backfill: order is kept). */
-  private drain(): void {
-    if (this.draining || this.closed) return;
-    this.draining = true;
-    try {
-      // Standbys come first (they were the queue's head); free cores start them at once.
-      const standby = this.standbys.jobs;
-      for (let i = 0; i < standby.length && this.freeCores >= this.standbys.standbyClass; ) {
-        const job = standby[i]!;
-        const run = this.running.get(job)!;
-        if (run.withdrawing) {
-          i++;
-          continue;
-        }
-        this.promote(job);
-        this.spawner!.promote!(run.keys[0]!);
-      }
-      for (;;) {
-        const job = this.queue.peek(this.isCurrent);
-        if (job < 0) break;
-        const spec = this.host.spec(job);
-        const cores = spec.totalCores;
-        if (cores > this.freeCores) break;
-        this.queue.shift(this.host.urgency(job));
-        this.freeCores -= cores;
-        this.local[job] = L.RUNNING;
-        if (spec.testRunDuration !== undefined) this.startSimulated(job, spec, cores);
-        else this.startProcesses(job, spec, cores);
-      }
-      if (this.handoff) this.fillStandbys();
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  /** Hands the queue's next single-task jobs to the spawner as standbys (all cores are busy). */
-  private fillStandbys(): void {
-    for (;;) {
-      const job = this.queue.peek(this.isCurrent);
-      if (job < 0) return;
-      const spec = this.host.spec(job);
-      const cores = spec.totalCores;
-      if (spec.numTasks !== 1 || spec.testRunDuration !== undefined || cores > 0xffff) return;
-      if (!this.standbys.canTake(cores)) return;
-      // a job that cannot start fails on the regular path, where it has its resources
-      if (spec.cwd !== undefined && !isDirectory(spec.cwd)) return;
-      this.queue.shift(this.host.urgency(job));
-      this.local[job] = L.STANDBY;
-      this.standbys.add(job, cores);
-      this.startProcesses(job, spec, cores, true);
-    }
-  }
-
-  /** A standby got its slot (from an exiting process at `t`, or from free cores now): it is allocated. */
-  private promote(job: JobHandle, t?: number): void {
-    this.standbys.remove(job);
-    const run = this.running.get(job)!;
-    run.withdrawing = false;
-    this.freeCores -= run.cores;
-    this.standbys.processAdded(run.handoff);
-    this.local[job] = L.RUNNING;
-    this.host.alloc(job, undefined, t);
-  }
-
-  private withdraw(run: RunningJob): void {
-    if (run.withdrawing) return;
-    run.withdrawing = true;
-    this.spawner!.withdraw!(run.keys[0]!);
-  }
-
-  private lowestStandbyUrgency(): number {
-    return this.standbys.lowestUrgency(this.urgencyOf);
-  }
-
-  /** Takes every standby back (a more urgent job must not wait behind them). */
-  private withdrawStandbys(): void {
-    for (const job of this.standbys.jobs) this.withdraw(this.running.get(job)!);
-  }
-
   onWithdrawn(key: number): void {
-    const job = this.slotJob[key]!;
-    const rank = this.slotRank[key]!;
-    this.freeSlot(key);
+    const job = this.slots.job(key);
+    const rank = this.slots.rank(key);
+    this.slots.free(key);
     const run = this.running.get(job);
     if (!run) return;
-    if (this.local[job] === L.STANDBY) {
+    if (this.local[job] === LocalPhase.STANDBY) {
       this.standbys.remove(job);
       this.running.delete(job);
       if (run.terminating) {
-        this.local[job] = L.DONE;
+        this.local[job] = LocalPhase.DONE;
         this.host.abandoned(job);
       } else {
-        this.local[job] = L.QUEUED;
+        this.local[job] = LocalPhase.QUEUED;
         this.queue.putBack(job, this.host.urgency(job));
       }
       this.drain();
-    } else if (this.local[job] === L.RUNNING) {
+    } else if (this.local[job] === LocalPhase.RUNNING) {
       // a task of a job being ended, taken back before it started
       run.keys[rank] = -1;
       run.withdrawn++;
@@ -416,7 +250,7 @@ export class LocalBackend implements Backend, SpawnerListener {
 
   // ---------------------------------------------------------------- simulated jobs
 
-  private startSimulated(job: JobHandle, spec: Jobspec, cores: number): void {
+  protected override startSimulated(job: JobHandle, spec: Jobspec, cores: number): void {
     const host = this.host;
     const t = now();
     host.started(job, t);
@@ -426,7 +260,7 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.simCores.set(job, cores);
       this.timers.push(limit * 1000, job, K.TIMEOUT);
     } else if (run === 0) {
-      this.local[job] = L.DONE;
+      this.local[job] = LocalPhase.DONE;
       host.finished(job, 0, t);
       this.freeCores += cores;
     } else {
@@ -439,7 +273,7 @@ export class LocalBackend implements Backend, SpawnerListener {
     const cores = this.simCores.get(job);
     if (cores === undefined) return;
     this.simCores.delete(job);
-    this.local[job] = L.DONE;
+    this.local[job] = LocalPhase.DONE;
     this.host.finished(job, waitstatus);
     this.freeCores += cores;
     this.drain();
@@ -447,7 +281,7 @@ export class LocalBackend implements Backend, SpawnerListener {
 
   // ---------------------------------------------------------------- real processes
 
-  private startProcesses(job: JobHandle, spec: Jobspec, cores: number, standby = false): void {
+  protected override startProcesses(job: JobHandle, spec: Jobspec, cores: number, standby = false): void {
     const host = this.host;
     const f58 = host.jobid(job).f58;
     const launch = withMpiLauncher(spec, this.files.plan(spec, f58));
@@ -490,9 +324,7 @@ export class LocalBackend implements Backend, SpawnerListener {
   }
 
   private spawnTask(job: JobHandle, run: RunningJob, rank: number, lazyOutput: boolean, standby = false): void {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotJob.length;
-    this.slotJob[slot] = job;
-    this.slotRank[slot] = rank;
+    const slot = this.slots.take(job, rank);
     run.requested++;
     run.keys[rank] = slot;
     if (!standby && run.handoff > 0) this.standbys.processAdded(run.handoff);
@@ -516,13 +348,13 @@ export class LocalBackend implements Backend, SpawnerListener {
   }
 
   onSpawn(key: number, pid: number, t: number): void {
-    const job = this.slotJob[key]!;
+    const job = this.slots.job(key);
     const run = this.running.get(job);
     if (!run) {
       this.spawner!.kill(pid, 'SIGKILL', true);
       return;
     }
-    const rank = this.slotRank[key]!;
+    const rank = this.slots.rank(key);
     run.keys[rank] = -1;
     run.pids.push(pid);
     run.spawned++;
@@ -540,12 +372,12 @@ export class LocalBackend implements Backend, SpawnerListener {
   }
 
   onSpawnError(key: number, errno: string, message: string): void {
-    const job = this.slotJob[key]!;
-    const rank = this.slotRank[key]!;
-    this.freeSlot(key);
+    const job = this.slots.job(key);
+    const rank = this.slots.rank(key);
+    this.slots.free(key);
     const run = this.running.get(job);
     if (!run) return;
-    if (this.local[job] === L.STANDBY) this.promote(job); // the launcher was lost: it fails as a started job would
+    if (this.local[job] === LocalPhase.STANDBY) this.promote(job); // the launcher was lost: it fails as a started job would
     if (run.handoff > 0) this.standbys.processGone(run.handoff);
     run.keys[rank] = -1;
     run.failedSpawns++;
@@ -554,11 +386,11 @@ export class LocalBackend implements Backend, SpawnerListener {
   }
 
   onExit(key: number, _pid: number, waitstatus: number, t: number, handedTo?: number): void {
-    const job = this.slotJob[key]!;
-    this.freeSlot(key);
+    const job = this.slots.job(key);
+    this.slots.free(key);
     // the standby its slot went to, unless free cores promoted that one already
-    const heir = handedTo === undefined ? -1 : this.slotJob[handedTo]!;
-    const handover = heir >= 0 && this.local[heir] === L.STANDBY ? heir : -1;
+    const heir = handedTo === undefined ? -1 : this.slots.job(handedTo);
+    const handover = heir >= 0 && this.local[heir] === LocalPhase.STANDBY ? heir : -1;
     const run = this.running.get(job);
     if (!run) {
       if (handover >= 0) this.promote(handover, t);
@@ -589,12 +421,12 @@ export class LocalBackend implements Backend, SpawnerListener {
    * ran. Its cores are released, or go to `heir`, a standby its process handed its slot to at `t`.
    */
   private finishRun(job: JobHandle, run: RunningJob, heir = -1, t?: number): void {
-    if (this.local[job] !== L.RUNNING) {
+    if (this.local[job] !== LocalPhase.RUNNING) {
       if (heir >= 0) this.promote(heir, t);
       return;
     }
     this.running.delete(job);
-    this.local[job] = L.DONE;
+    this.local[job] = LocalPhase.DONE;
     if (run.spawned === 0 && !run.execFailed) this.host.abandoned(job);
     else this.host.finished(job, run.maxStatus, run.tEnd > 0 ? run.tEnd : undefined);
     this.freeCores += run.cores;
@@ -620,7 +452,7 @@ export class LocalBackend implements Backend, SpawnerListener {
   private onTimer(job: JobHandle, kind: number): void {
     if (kind === K.SIM_END) this.endSimulated(job, 0);
     else if (kind === K.TIMEOUT) {
-      if (this.local[job] !== L.RUNNING) return;
+      if (this.local[job] !== LocalPhase.RUNNING) return;
       const duration = this.host.spec(job).duration;
       this.host.exception(job, 'timeout', 0, `job exceeded its duration of ${duration}s`);
       this.terminate(job);
@@ -647,19 +479,5 @@ export class LocalBackend implements Backend, SpawnerListener {
       this.handoff = !this.persistent && s.handoff === true && s.withdraw !== undefined && s.promote !== undefined;
     }
     return this.spawner;
-  }
-
-  private freeSlot(slot: number): void {
-    this.slotJob[slot] = -1;
-    this.freeSlots.push(slot);
-  }
-
-  private setLocal(job: JobHandle, state: L): void {
-    if (job >= this.local.length) {
-      const next = new Uint8Array(Math.max(job + 1, this.local.length * 2));
-      next.set(this.local);
-      this.local = next;
-    }
-    this.local[job] = state;
   }
 }

@@ -17,6 +17,7 @@ import {
   stateText,
   waitingOnDependencies,
 } from '../shared/format.js';
+import { epochSeconds } from '../../util/time.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {
@@ -50,7 +51,7 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       ctx.io.out(JSON.stringify(jobs.map(jobJSON), null, 2) + '\n');
       return 0;
     }
-    const now = Date.now() / 1000;
+    const now = epochSeconds();
     const rows = jobs.map((rec) => {
       const { result, exit } = resultText(rec);
       return [

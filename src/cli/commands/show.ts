@@ -8,6 +8,7 @@ import type { CommandSpec, ParsedArgs } from '../shared/args.js';
 import { parseIds, requireJobs, type CommandContext } from '../shared/context.js';
 import { commandOf, eventJSONLine, formatAge, formatTime, jobJSON, paint, shellQuote, stateText } from '../shared/format.js';
 import { waitingIn } from './list.js';
+import { epochSeconds } from '../../util/time.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {
@@ -106,7 +107,7 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
       const evs = events.map((e) => JSON.parse(eventJSONLine(rec.jobid.f58, e)) as unknown);
       ctx.io.out(JSON.stringify({ job: jobJSON(rec), spec: rec.spec, events: evs }, null, 2) + '\n');
     } else {
-      ctx.io.out(showText(rec, events, Date.now() / 1000, { waiting, color: ctx.io.color }));
+      ctx.io.out(showText(rec, events, epochSeconds(), { waiting, color: ctx.io.color }));
     }
     return 0;
   } finally {

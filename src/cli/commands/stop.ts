@@ -24,6 +24,7 @@ import { needsFollower, ownerGone, pollUntil, storeFollowers, storedJobView } fr
 import { backendPlugin } from '../../backends/registry.js';
 import { storeLogDir } from '../../durable/log-dir.js';
 import type { JobsArgs } from '../shared/hooks.js';
+import { epochSeconds } from '../../util/time.js';
 
 const NOTE = 'canceled by jobf stop';
 
@@ -58,7 +59,7 @@ function cancelInStore(store: JobStore, jobid: JobID): boolean {
   return store.transaction(() => {
     const rec = store.get(jobid);
     if (rec === undefined || rec.state === 'INACTIVE' || !ownerGone(rec)) return false;
-    const t = Date.now() / 1000;
+    const t = epochSeconds();
     store.appendEvents([
       { jobid, name: 'exception', timestamp: t, context: cancelContext() },
       { jobid, name: 'clean', timestamp: t },
@@ -72,7 +73,7 @@ function requestCancel(store: JobStore, jobid: JobID): void {
   store.transaction(() => {
     const rec = store.get(jobid);
     if (rec === undefined || rec.state === 'INACTIVE' || rec.exception !== undefined) return;
-    store.appendEvent(jobid, 'exception', Date.now() / 1000, cancelContext());
+    store.appendEvent(jobid, 'exception', epochSeconds(), cancelContext());
   });
 }
 

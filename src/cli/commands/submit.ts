@@ -20,6 +20,7 @@ import { UnknownJobError } from '../../core/errors.js';
 import { UsageError, commaList, positiveInt, type CommandSpec, type ParsedArgs } from '../shared/args.js';
 import { parseIds, type CommandContext } from '../shared/context.js';
 import { parseArrayRange } from '../shared/ranges.js';
+import { epochSeconds } from '../../util/time.js';
 
 /** The command's spec. */
 export const spec: CommandSpec = {
@@ -162,7 +163,7 @@ export async function run(ctx: CommandContext, args: ParsedArgs): Promise<number
 
   const JobspecClass = await loadJobspec();
   const gen = new FluidGenerator();
-  const t = Date.now() / 1000;
+  const t = epochSeconds();
   const jobs: EnqueueRequest[] = [];
   let arrayId: JobID | undefined;
   for (const index of indexes ?? [undefined]) {

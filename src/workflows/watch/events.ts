@@ -38,8 +38,3 @@ export type WatchEvent =
   /** Asked to stop: no new folder is taken; the running jobs are waited for. */
   | { readonly type: 'stopping'; readonly time: number; readonly running: number }
   | { readonly type: 'stop'; readonly time: number; readonly submitted: number; readonly completed: number };
-
-/** Now, in float seconds since the epoch. */
-export function now(): number {
-  return Date.now() / 1000;
-}

@@ -24,8 +24,9 @@ import { FluidGenerator, type JobID } from '../../ids/index.js';
 import { Jobspec } from '../../jobspec/index.js';
 import { JobStore } from '../../store/index.js';
 import { errorText, InvalidArgumentError } from '../../util/errors.js';
+import { epochSeconds } from '../../util/time.js';
 import { failureReason, jobEndRecord, readJobIdFile, settledResult, writeFileAtomic, writeJobIdFile } from '../files.js';
-import { now, type WatchEvent, type WatchWarningCode } from './events.js';
+import type { WatchEvent, WatchWarningCode } from './events.js';
 import { clashOf, clearHelperFiles, hasJobScript, moveWithoutOverwrite, sortedEntries } from './folders.js';
 import { HELPER_FILES, JOB_SCRIPT, SCHEDULER_OUTPUT, requireWatchRoot, type WatchRootPaths } from './layout.js';
 import { lockWatchRoot } from './lock.js';
@@ -127,26 +128,26 @@ class InboxWatcher {
     const key = `${code}\0${folder}`;
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.emit({ type: 'warning', time: now(), folder, code, message });
+    this.emit({ type: 'warning', time: epochSeconds(), folder, code, message });
   }
 
   async run(period: number): Promise<WatchSummary> {
     const signal = this.options.signal;
-    this.emit({ type: 'start', time: now(), root: this.paths.root, backend: this.backend, parallel: this.parallel, period });
+    this.emit({ type: 'start', time: epochSeconds(), root: this.paths.root, backend: this.backend, parallel: this.parallel, period });
     let stopping = false;
     for (;;) {
       if (!stopping && signal?.aborted) {
         stopping = true;
-        this.emit({ type: 'stopping', time: now(), running: this.following.size });
+        this.emit({ type: 'stopping', time: epochSeconds(), running: this.following.size });
       }
       if (!stopping) this.followPending();
       const waiting = stopping ? 0 : this.submitFromInbox();
-      this.emit({ type: 'check', time: now(), inbox: waiting, running: this.following.size });
+      this.emit({ type: 'check', time: epochSeconds(), inbox: waiting, running: this.following.size });
       if (this.following.size === 0 && (stopping || (this.options.exitWhenIdle && waiting === 0))) break;
       await this.sleep(period * 1000, stopping ? undefined : signal);
     }
     const summary = { submitted: this.submitted, completed: this.completed, failed: this.failed };
-    this.emit({ type: 'stop', time: now(), submitted: summary.submitted, completed: summary.completed });
+    this.emit({ type: 'stop', time: epochSeconds(), submitted: summary.submitted, completed: summary.completed });
     return summary;
   }
 
@@ -232,7 +233,7 @@ class InboxWatcher {
           output: join(dir, this.output.stdout),
           error: join(dir, this.output.stderr),
         });
-        enqueue(this.store, [{ jobid, spec, backend: this.backend, logDir: this.paths.logDir, submittedAt: now() }]);
+        enqueue(this.store, [{ jobid, spec, backend: this.backend, logDir: this.paths.logDir, submittedAt: epochSeconds() }]);
         fresh = true;
       } else if (stored.backend !== this.backend) {
         this.warnOnce(name, 'other-backend', `pending/${name} is job ${jobid.f58} of the ${stored.backend} backend: watch with --backend ${stored.backend} to follow it`);
@@ -245,7 +246,7 @@ class InboxWatcher {
     }
     this.following.add(name);
     if (fresh) this.submitted++;
-    this.emit({ type: fresh ? 'submit' : 'follow', time: now(), folder: name, jobid: jobid.f58 });
+    this.emit({ type: fresh ? 'submit' : 'follow', time: epochSeconds(), folder: name, jobid: jobid.f58 });
     void this.finish(name, dir, future);
   }
 
@@ -262,7 +263,7 @@ class InboxWatcher {
       if (error !== undefined) this.failed++;
       this.emit({
         type: 'complete',
-        time: now(),
+        time: epochSeconds(),
         folder: name,
         jobid: end.jobid,
         result: end.result,
