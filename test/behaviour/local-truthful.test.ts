@@ -4,12 +4,12 @@
  * job whose process exists even before Node has heard of it (the hand-off to a standby, a spawn in
  * flight), and returns false only for a job that has no process yet. Real processes throughout.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobExecutor, Jobspec, type JobFuture } from '../../src/index.js';
 import { LauncherSpawner } from '../../src/backends/local/launcher-spawner.js';
-import { tempDir, waitFor } from './helpers.js';
+import { gated, tempDir, waitFor } from './helpers.js';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const executors: JobExecutor[] = [];
@@ -94,12 +94,15 @@ describe('local backend: truthful events and signals', () => {
       const ex = make(spawner, 1);
       for (let i = 0; i < 20; i++) {
         const file = path.join(dir, `sig-${i}`);
-        const first = ex.submit(Jobspec.fromCommand(['sleep', '0.05'], { environment: env }));
+        const gate = path.join(dir, `gate-${i}`);
+        // The core stays busy until the gate opens (a fixed short job could end first under load).
+        const first = ex.submit(Jobspec.fromCommand(gated(gate), { environment: env }));
         await waitFor(() => first.running(), 10_000, 'the first job to run');
         const next = ex.submit(signalRecorder(file));
         await waitFor(() => next.state === 'SCHED', 10_000, 'the next job to be scheduled');
         const t = realtime();
         expect(ex.kill(next.id!, 'SIGUSR1')).toBe(false); // it waits for the busy core: no process
+        writeFileSync(gate, '');
         const o = await outcome(next, file);
         expect(o.said).toBe('none');
         expect(o.tRun!).toBeGreaterThan(t);
@@ -146,7 +149,7 @@ describe('local backend: truthful events and signals', () => {
   // execa fallback can only take them when Node sees the spawn return and the exit event.
   if (!LauncherSpawner.available()) it.skip('(no native launcher: the exact-time tests need it)', () => {});
   for (const spawner of spawners.filter((s) => s === 'launcher')) {
-    it(`${spawner}: tRun is when the process started, within 5 ms of the time the job itself reads first`, async () => {
+    it(`${spawner}: tRun is when the process started, never after the time the job itself reads first`, async () => {
       const ex = make(spawner, 1);
       const futures: JobFuture[] = [];
       for (let i = 0; i < 30; i++) {
@@ -160,15 +163,16 @@ describe('local backend: truthful events and signals', () => {
         gaps.push(own - r.tRun!);
       }
       // The launcher takes the time before vfork(): the job cannot read the clock earlier.
+      // The old behaviour (start reported when Node heard of it, up to ~170 ms late) gives
+      // negative gaps; a positive one is exec of `date` and its first clock read: a few ms, more
+      // (tens of ms measured at load 10 on 2 cores) while the machine is busy.
       for (const gap of gaps) {
         expect(gap).toBeGreaterThan(-0.001);
-        // the old behaviour (start reported when Node heard of it) was up to ~170 ms late
-        expect(gap).toBeLessThan(0.05);
+        expect(gap).toBeLessThan(1);
       }
-      // exec of `date` and its first clock read take a few ms, more while the machine is busy
       const sorted = [...gaps].sort((a, b) => a - b);
       const median = sorted[sorted.length >> 1]!;
-      expect(Math.abs(median)).toBeLessThan(0.005);
+      expect(median).toBeLessThan(0.05);
     }, 60_000);
 
     it(`${spawner}: start and finish are the process's own times (a 0.2 s sleep lasts 0.2 s, even as an executor's first job)`, async () => {
