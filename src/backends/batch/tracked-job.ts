@@ -46,6 +46,22 @@ export interface BatchJob extends Missable, ControlChain {
   settle?: ((id: string | undefined) => void) | undefined;
 }
 
+/**
+ * Makes the scheduler's hold match `wantHeld`: `command(hold, nativeId)` gives the tool and its
+ * arguments (`scontrol hold|release`, `qhold|qrls`). A failure is ignored: a job that started or
+ * ended can no longer be held, and the polls tell what happened.
+ */
+export async function applyHoldWith(j: BatchJob, run: (tool: string, args: readonly string[]) => Promise<unknown>, command: (hold: boolean, nativeId: string) => [string, string[]]): Promise<void> {
+  if (j.wantHeld === j.held || j.nativeId === undefined) return;
+  const want = j.wantHeld;
+  j.held = want;
+  try {
+    await run(...command(want, j.nativeId));
+  } catch {
+    // A job that started or ended can no longer be held; nothing to do.
+  }
+}
+
 /** A job about to be submitted: SUBMITTING, its native id to come. */
 export function newSubmittedBatchJob(handle: JobHandle, f58: string, urgency: number): BatchJob {
   let settle!: (id: string | undefined) => void;

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UnsupportedOperationError } from '../../core/errors.js';
 import { killDescendants } from '../batch/mpi.js';
+import { applyHoldWith } from '../batch/tracked-job.js';
 import type { SgeContext } from './context.js';
 import { jobNumber, type SgeJob } from './job.js';
 
@@ -81,15 +82,8 @@ export class QdelBatch {
 }
 
 /** Holds or releases the job so that Grid Engine's hold matches `wantHeld`. */
-export async function applyHold(ctx: SgeContext, j: SgeJob): Promise<void> {
-  if (j.wantHeld === j.held || j.nativeId === undefined) return;
-  const want = j.wantHeld;
-  j.held = want;
-  try {
-    await ctx.commands.run(want ? 'qhold' : 'qrls', [j.nativeId]);
-  } catch {
-    // A job that started or ended can no longer be held; nothing to do.
-  }
+export function applyHold(ctx: SgeContext, j: SgeJob): Promise<void> {
+  return applyHoldWith(j, (tool, args) => ctx.commands.run(tool, args), (hold, id) => [hold ? 'qhold' : 'qrls', [id]]);
 }
 
 /** Where a job's script records its host and process group: `<status>.pid`. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { applyHoldWith } from '../batch/tracked-job.js';
 import type { SlurmContext } from './context.js';
 import type { SlurmJob } from './job.js';
 
@@ -18,15 +19,8 @@ export async function scancel(ctx: SlurmContext, j: SlurmJob, args: readonly str
 }
 
 /** Holds or releases the job so that Slurm's hold matches `wantHeld`. */
-export async function applyHold(ctx: SlurmContext, j: SlurmJob): Promise<void> {
-  if (j.wantHeld === j.held || j.nativeId === undefined) return;
-  const want = j.wantHeld;
-  j.held = want;
-  try {
-    await ctx.commands.run('scontrol', [want ? 'hold' : 'release', j.nativeId]);
-  } catch {
-    // A job that started or ended can no longer be held; nothing to do.
-  }
+export function applyHold(ctx: SlurmContext, j: SlurmJob): Promise<void> {
+  return applyHoldWith(j, (tool, args) => ctx.commands.run(tool, args), (hold, id) => ['scontrol', [hold ? 'hold' : 'release', id]]);
 }
 
 /** The scancel arguments that deliver `signal` to the job's command. */
