@@ -128,6 +128,19 @@ until answers && ready; do
   (($(date +%s) < deadline)) || die "instance at $URI not ready after ${TIMEOUT}s (see $STATE/broker.log)"
   sleep 0.1
 done
+# --- 3. job shell defaults -------------------------------------------------------------------------
+# The instance advertises $CORES cores (resource.noverify), more than this machine may have: binding a
+# task to an absent core fails, and the job shell says so on the job's stderr. So jobs that do not ask
+# for cpu-affinity are not bound (a wrapper initrc, then Flux's own).
+if [[ "$CORES" != 0 ]]; then
+  initrc="$(FLUX_URI=$URI "$FLUX" getattr conf.shell_initrc)"
+  if [[ "$initrc" != "$STATE/initrc.lua" ]]; then
+    printf '%s\n' "-- written by scripts/flux/start-dev-instance.sh: no CPU binding unless a job asks for it" \
+      'if shell.options["cpu-affinity"] == nil then shell.options["cpu-affinity"] = "off" end' \
+      "source \"$initrc\"" >"$STATE/initrc.lua"
+    FLUX_URI=$URI "$FLUX" setattr conf.shell_initrc "$STATE/initrc.lua" || die "cannot set conf.shell_initrc"
+  fi
+fi
 printf '%s\n' "$URI" >"$STATE/uri.tmp" && mv "$STATE/uri.tmp" "$STATE/uri"
 printf 'export FLUX_URI=%q PATH=%q:$PATH\n' "$URI" "$(dirname "$FLUX")" >"$STATE/env"
 say "ready in $(ms) ms: flux $(FLUX_URI=$URI "$FLUX" version | awk '/^broker/{print $2}')," \

@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { homedir } from 'node:os';
-import path from 'node:path';
+import { defaultLogDir } from '../batch/job-files.js';
 
 /** Options of {@link FluxBackend}. */
 export interface FluxBackendOptions {
@@ -19,8 +18,8 @@ export interface FluxBackendOptions {
 /** A failed attempt to reach the broker, as `FluxBackend.onConnectionError` reports it. */
 export type ConnectionErrorListener = (error: Error, attempt: number) => void;
 
-/** The default folder of default outputs. */
+/** The default folder of default outputs: `~/.jobfutures/flux` (the batch kit's rule). */
 export function defaultFluxLogDir(): string {
-  return path.join(homedir(), '.jobfutures', 'flux');
+  return defaultLogDir('flux');
 }
 
