@@ -153,8 +153,8 @@ export class Reactor implements BackendHost {
     this.assertOpen();
     const urgency = checkUrgency(options.urgency);
     this.backend.check(spec);
-    const deps = options.dependsOn && options.dependsOn.length > 0 ? options.dependsOn.map((d, i) => this.resolveDependency(d, `dependsOn[${i}]`)) : undefined;
-    const anyDeps = options.dependsOnAny && options.dependsOnAny.length > 0 ? options.dependsOnAny.map((d, i) => this.resolveDependency(d, `dependsOnAny[${i}]`)) : undefined;
+    const deps = this.resolveDependencies(options.dependsOn, 'dependsOn');
+    const anyDeps = this.resolveDependencies(options.dependsOnAny, 'dependsOnAny');
     const t = now();
     const job = this.addJob(spec, urgency, t);
     this.ids.nextInto(this.table.idHi, this.table.idLo, job);
@@ -219,11 +219,7 @@ export class Reactor implements BackendHost {
     this.assertOpen();
     if (!this.backend.adopt || !this.backend.capabilities.adopt) throw new InvalidArgumentError('nativeId', `the ${this.backend.name} backend cannot follow jobs submitted elsewhere`);
     const job = this.newJob(spec, URGENCY.DEFAULT);
-    if (!this.reportsQueue) {
-      const t = now();
-      this.setTime(job, T.DEPEND, t, E.DEPEND);
-      this.setTime(job, T.PRIORITY, t, E.PRIORITY);
-    }
+    this.markQueued(job, now());
     this.table.state[job] = S.SCHED;
     this.table.nativeIds[job] = nativeId;
     this.feed.follow(job);
@@ -272,9 +268,7 @@ export class Reactor implements BackendHost {
         table.state[h] = flags & F.START ? S.RUN : S.SCHED;
         if (this.reportsQueue) {
           // such a backend may submit it again (it never got there) with its dependencies
-          const resolve = (ids: readonly JobID[] | undefined, what: string) =>
-            ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;
-          this.graph.declare(h, resolve(job.dependsOn, 'dependsOn'), resolve(job.dependsOnAny, 'dependsOnAny'));
+          this.graph.declare(h, this.resolveDependencies(job.dependsOn, 'dependsOn'), this.resolveDependencies(job.dependsOnAny, 'dependsOnAny'));
         }
         this.feed.follow(h);
         if (this.backend.recover) this.backend.recover(h, { nativeId: job.nativeId, allocated: (flags & F.ALLOC) !== 0, started: (flags & F.START) !== 0 });
@@ -293,10 +287,8 @@ export class Reactor implements BackendHost {
         this.feed.queue(h);
         break;
       case Resume.DEPEND: {
-        const resolve = (ids: readonly JobID[] | undefined, what: string) =>
-          ids && ids.length > 0 ? ids.map((id, i) => this.resolveDependency(id, `${what}[${i}]`)) : undefined;
-        const deps = resolve(job.dependsOn, 'dependsOn');
-        const anyDeps = resolve(job.dependsOnAny, 'dependsOnAny');
+        const deps = this.resolveDependencies(job.dependsOn, 'dependsOn');
+        const anyDeps = this.resolveDependencies(job.dependsOnAny, 'dependsOnAny');
         this.graph.declare(h, deps, anyDeps);
         this.advance(h, deps, anyDeps);
         break;
@@ -363,6 +355,11 @@ export class Reactor implements BackendHost {
     return log;
   }
 
+  /** The jobs `ids` name (`argument[i]` in errors); undefined for none. */
+  private resolveDependencies(ids: readonly (JobID | JobRef)[] | undefined, argument: string): JobRef[] | undefined {
+    return ids && ids.length > 0 ? ids.map((d, i) => this.resolveDependency(d, `${argument}[${i}]`)) : undefined;
+  }
+
   private resolveDependency(dep: JobID | JobRef, argument: string): JobRef {
     const job = typeof dep === 'number' ? dep : this.lookup(dep);
     if (job < 0 || job >= this.table.size) throw new UnknownJobError(typeof dep === 'number' ? String(dep) : dep.f58, argument);
@@ -395,10 +392,7 @@ export class Reactor implements BackendHost {
   /** Dependencies are met: `depend` and `priority`, then SCHED (the job may already be with the backend). */
   private dependSatisfied(job: JobRef, t: number): void {
     this.graph.stopWaiting(job);
-    if (!this.reportsQueue) {
-      this.setTime(job, T.DEPEND, t, E.DEPEND);
-      this.setTime(job, T.PRIORITY, t, E.PRIORITY);
-    }
+    this.markQueued(job, t);
     if (this.table.state[job] === S.DEPEND) this.table.state[job] = S.SCHED;
   }
 
@@ -410,12 +404,16 @@ export class Reactor implements BackendHost {
     this.raise(job, 'dependency', 0, `dependency ${this.jobid(dep).f58} ended ${result}`);
   }
 
+  /** The engine's `depend` and `priority` at `t`, unless the backend reports its own (`reportsQueueEvents`). */
+  private markQueued(job: JobRef, t: number): void {
+    if (this.reportsQueue) return;
+    this.setTime(job, T.DEPEND, t, E.DEPEND);
+    this.setTime(job, T.PRIORITY, t, E.PRIORITY);
+  }
+
   /** `depend` and `priority`, then SCHED: into `into` (a fan-out chunk) or the next submit batch. */
   private proceedToSched(job: JobRef, t: number, into: JobRef[] | undefined): void {
-    if (!this.reportsQueue) {
-      this.setTime(job, T.DEPEND, t, E.DEPEND);
-      this.setTime(job, T.PRIORITY, t, E.PRIORITY);
-    }
+    this.markQueued(job, t);
     this.table.state[job] = S.SCHED;
     if (into) into.push(job);
     else this.feed.queue(job);
@@ -678,9 +676,8 @@ export class Reactor implements BackendHost {
       case 'submit':
         if ((flags & F.AWAIT_SUBMIT) === 0) return; // recorded already (or filled in)
         table.flags[job] = flags & ~F.AWAIT_SUBMIT;
-        table.times[base + T.SUBMIT] = t;
         if (context) this.queueLogFor(job).submit = context;
-        this.record(job, E.SUBMIT, t, context);
+        this.setTime(job, T.SUBMIT, t, E.SUBMIT, context);
         return;
       case 'validate': {
         if (flags & F.AWAIT_SUBMIT) return;
@@ -692,8 +689,7 @@ export class Reactor implements BackendHost {
       }
       case 'depend':
         if (flags & F.AWAIT_SUBMIT || table.times[base + T.DEPEND] !== 0) return;
-        table.times[base + T.DEPEND] = t;
-        this.record(job, E.DEPEND, t, undefined);
+        this.setTime(job, T.DEPEND, t, E.DEPEND);
         return;
       case 'priority':
         if (flags & F.AWAIT_SUBMIT) return;
@@ -731,8 +727,7 @@ export class Reactor implements BackendHost {
     this.table.flags[job]! |= F.ALLOC;
     if (this.reportsQueue && context) {
       this.queueLogFor(job).alloc = context;
-      this.table.times[job * T_COUNT + T.ALLOC] = t;
-      this.record(job, E.ALLOC, t, context);
+      this.setTime(job, T.ALLOC, t, E.ALLOC, context);
     } else this.setTime(job, T.ALLOC, t, E.ALLOC);
   }
 
@@ -813,9 +808,9 @@ export class Reactor implements BackendHost {
     if (this.active === 0) this.events.schedule();
   }
 
-  private setTime(job: JobRef, slot: T, t: number, code: E): void {
+  private setTime(job: JobRef, slot: T, t: number, code: E, context?: EventContext): void {
     this.table.times[job * T_COUNT + slot] = t;
-    this.record(job, code, t, undefined);
+    this.record(job, code, t, context);
   }
 
   private addExtra(job: JobRef, name: ExtraEventName, t: number, context: Readonly<Record<string, unknown>>): void {

@@ -15,6 +15,7 @@ const SOURCES = [
   'src/backends/local/package-root.ts',
   'src/backends/local/launcher-replies.ts',
   'src/backends/local/launcher-requests.ts',
+  'src/backends/local/job-files.ts',
   'src/backends/local/started-map.ts',
   'src/backends/local/launcher-spawner.ts',
 ];

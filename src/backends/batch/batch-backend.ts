@@ -1,13 +1,14 @@
 /**
  * {@link BatchBackend}: what the queueing-scheduler backend classes (Slurm, Grid Engine) share:
  * the checked options and the counted command runner they build their context from, the log
- * folder, the engine's host, holds on urgency 0, and closing. Each backend adds its submission,
- * polling, recovery and control.
+ * folder, the engine's host, holds on urgency 0, closing, and the hand-over of submissions, polls,
+ * recovery and adoption to the backend's parts (its submitter, poller and recovery). Each backend
+ * adds those parts, its checks and its control.
  *
  * @module
  */
 import path from 'node:path';
-import type { BackendHost, JobHandle, PollInterval } from '../../core/backend.js';
+import type { BackendHost, JobHandle, PollInterval, RecoverInfo } from '../../core/backend.js';
 import type { SchedulerCommands, SchedulerCommandsOptions } from './commands.js';
 import type { BatchContext } from './context.js';
 import { checkBatchOptions, type BatchBackendOptions, type CheckedBatchOptions } from './options.js';
@@ -30,6 +31,23 @@ export interface BatchBackendSetup {
 export function batchBackendSetup(opts: BatchBackendOptions, makeCommands: (options: SchedulerCommandsOptions) => SchedulerCommands): BatchBackendSetup {
   const checked = checkBatchOptions(opts, path.resolve);
   return { checked, commands: makeCommands({ prefix: [...checked.commandPrefix], timeoutMs: checked.commandTimeoutMs }) };
+}
+
+/** A backend's submitter: sends jobs to the scheduler in the background; `close` lets queued ones give up. */
+export interface BatchSubmitter {
+  submit(jobs: readonly JobHandle[]): void;
+  close(): void;
+}
+
+/** A backend's poller: one scheduler query for all `active` jobs; resolves to whether any changed. */
+export interface BatchPoller {
+  poll(active: readonly JobHandle[]): Promise<boolean>;
+}
+
+/** A backend's recovery: re-adopts a stored job after its owner died, or follows one submitted elsewhere. */
+export interface BatchRecovery {
+  recover(job: JobHandle, info: RecoverInfo): void;
+  adopt(job: JobHandle, nativeId: string): void;
 }
 
 /** The base of the queueing-scheduler backend classes: state in a {@link BatchContext}. */
@@ -59,6 +77,38 @@ export abstract class BatchBackend<Job extends BatchJob, Options extends BatchBa
     this.ctx.bind(host);
   }
 
+  /**
+   * Hands jobs over: each is submitted in the background (fan-outs as arrays) and stays SCHED
+   * until a poll sees it run. Failures are reported through the host (`exec`).
+   */
+  submit(jobs: readonly JobHandle[]): void {
+    this.submitter.submit(jobs);
+  }
+
+  /** Takes a stored job over after its owner died: adopted by native id, else found on the scheduler, else submitted again. */
+  recover(job: JobHandle, info: RecoverInfo): void {
+    this.recovery.recover(job, info);
+  }
+
+  /**
+   * Follows a job submitted elsewhere to its end; without a status file its wait status comes
+   * from the scheduler's accounting. An id that is not one of the scheduler's raises `lost`.
+   */
+  adopt(job: JobHandle, nativeId: string): void {
+    this.recovery.adopt(job, nativeId);
+  }
+
+  /**
+   * One scheduler query for all of `active`; then status files (and accounting) for the jobs that
+   * left the queue. Resolves to whether any job changed.
+   *
+   * @throws SchedulerCommandError when the query fails (e.g. the controller restarts); no
+   *   job is changed then.
+   */
+  poll(active: readonly JobHandle[]): Promise<boolean> {
+    return this.poller.poll(active);
+  }
+
   /** Urgency 0 holds a pending job (the scheduler's hold command); raising it from 0 releases it. */
   setUrgency(job: JobHandle, urgency: number): void {
     const j = this.ctx.jobs.get(job);
@@ -78,6 +128,15 @@ export abstract class BatchBackend<Job extends BatchJob, Options extends BatchBa
   /** Holds or releases the job so that the scheduler's hold matches its `wantHeld`. */
   protected abstract applyHold(j: Job): Promise<void>;
 
-  /** Called once by {@link BatchBackend.close}: stop the submitter and send what is pending. */
-  protected abstract stopSubmitting(): void;
+  /** Called once by {@link BatchBackend.close}: stops the submitter (a backend may send what is pending too). */
+  protected stopSubmitting(): void {
+    this.submitter.close();
+  }
+
+  /** The backend's submitter. */
+  protected abstract readonly submitter: BatchSubmitter;
+  /** The backend's poller. */
+  protected abstract readonly poller: BatchPoller;
+  /** The backend's recovery. */
+  protected abstract readonly recovery: BatchRecovery;
 }

@@ -10,26 +10,30 @@
  *   together in the next call, as soon as a slot is free.
  *
  * The backend's `send` submits one batch and reports every job of it itself (ids on success;
- * each job failed, or retried as a whole, on failure): the coalescer never drops a job.
+ * each job failed, or retried as a whole, on failure): the coalescer never drops a job. A key
+ * may carry what its calls need besides the jobs (e.g. the dependencies' native ids that are part
+ * of the key): given with `add`, handed to `send`.
  *
  * @module
  */
 import type { SubmitSlots } from './submit-slots.js';
 
 /** What {@link SubmitCoalescer} needs from its backend. */
-export interface SubmitCoalescerOptions<J> {
+export interface SubmitCoalescerOptions<J, E = undefined> {
   /** The backend's submit slots (shared with its other submissions). */
   readonly slots: SubmitSlots;
   /** Most jobs per submit call (e.g. Slurm's `MaxArraySize`); asked once per call. */
   readonly maxBatch: () => number | Promise<number>;
   /** Submits one batch (runs inside a slot) and reports every one of its jobs; should not reject. */
-  readonly send: (batch: J[]) => Promise<void>;
+  readonly send: (batch: J[], extra: E | undefined) => Promise<void>;
   /** Keeps a background promise for `close()` to wait on. */
   readonly track: (p: Promise<unknown>) => void;
 }
 
-interface Group<J> {
+interface Group<J, E> {
   readonly jobs: J[];
+  /** What the key's calls need besides the jobs (the same for every job of the key). */
+  readonly extra: E | undefined;
   /** Calls of this key started and not finished. */
   running: number;
   /** Of those, the ones that have not taken their jobs yet (waiting for a slot). */
@@ -37,15 +41,15 @@ interface Group<J> {
 }
 
 /** Batches jobs per shape key into submit calls; see the module comment. */
-export class SubmitCoalescer<J> {
-  readonly #opts: SubmitCoalescerOptions<J>;
-  readonly #groups = new Map<string, Group<J>>();
+export class SubmitCoalescer<J, E = undefined> {
+  readonly #opts: SubmitCoalescerOptions<J, E>;
+  readonly #groups = new Map<string, Group<J, E>>();
   /** Whether the end-of-turn start is scheduled. */
   #scheduled = false;
   /** Keys that got jobs this turn and have no call running yet. */
   readonly #fresh = new Set<string>();
 
-  constructor(opts: SubmitCoalescerOptions<J>) {
+  constructor(opts: SubmitCoalescerOptions<J, E>) {
     this.#opts = opts;
   }
 
@@ -56,10 +60,10 @@ export class SubmitCoalescer<J> {
     return n;
   }
 
-  /** Files `job` under `key`; it goes out with the key's next submit call. */
-  add(key: string, job: J): void {
+  /** Files `job` under `key` (with the key's `extra`); it goes out with the key's next submit call. */
+  add(key: string, job: J, extra?: E): void {
     let group = this.#groups.get(key);
-    if (!group) this.#groups.set(key, (group = { jobs: [], running: 0, waiting: 0 }));
+    if (!group) this.#groups.set(key, (group = { jobs: [], extra, running: 0, waiting: 0 }));
     group.jobs.push(job);
     // A call of this key waiting for a slot takes the job, a running one starts the next call when
     // it ends; otherwise one starts after this turn.
@@ -86,7 +90,7 @@ export class SubmitCoalescer<J> {
     this.#opts.track(this.#call(key, group));
   }
 
-  async #call(key: string, group: Group<J>): Promise<void> {
+  async #call(key: string, group: Group<J, E>): Promise<void> {
     let max = 1;
     try {
       max = Math.max(1, await this.#opts.maxBatch());
@@ -99,7 +103,7 @@ export class SubmitCoalescer<J> {
       const batch = group.jobs.splice(0, max);
       // A full batch is still waiting: it need not wait for this call.
       if (group.jobs.length >= max) this.#start(key);
-      if (batch.length > 0) await this.#opts.send(batch);
+      if (batch.length > 0) await this.#opts.send(batch, group.extra);
     } finally {
       this.#opts.slots.release();
       group.running--;

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../../util/errors.js';
 import { BackgroundWork } from './background-work.js';
 import type { SchedulerCommands } from './commands.js';
 import type { BatchBackendOptions } from './options.js';
-import { OutcomeTable } from './outcomes.js';
+import { Outcome, OutcomeTable } from './outcomes.js';
 import { Phase, type BatchJob } from './tracked-job.js';
 
 /** Shared state of one queueing-scheduler backend. */
@@ -49,6 +49,25 @@ export class BatchContext<Job extends BatchJob, Options extends BatchBackendOpti
   get host(): BackendHost {
     if (!this.#host) throw new InvalidArgumentError('host', `${this.#backendName}.bind() was not called`);
     return this.#host;
+  }
+
+  /** A job's native id once its submit command returned (undefined if it never got one). */
+  nativeIdOnceSubmitted(job: JobHandle): Promise<string | undefined> {
+    return this.jobs.get(job)?.submitted ?? Promise.resolve(this.host.nativeId(job));
+  }
+
+  /**
+   * The native ids of `job`'s `afterany` dependencies still to wait for (each once submitted); an
+   * ended dependency, or one that never reached the scheduler (and so ends here), is met.
+   */
+  async afteranyIds(job: JobHandle): Promise<string[]> {
+    const ids: string[] = [];
+    for (const d of this.host.dependencies(job, 'afterany')) {
+      if (this.outcomes.get(d) !== Outcome.UNKNOWN) continue;
+      const id = await this.nativeIdOnceSubmitted(d);
+      if (id !== undefined && this.outcomes.get(d) === Outcome.UNKNOWN) ids.push(id);
+    }
+    return ids;
   }
 
   /**

@@ -29,7 +29,12 @@ export function statusPath(logDir: string, f58: string): string {
 
 /** Marker the script creates once the job's command runs: `<logDir>/<f58>.status.started`. */
 export function startedPath(logDir: string, f58: string): string {
-  return `${statusPath(logDir, f58)}.started`;
+  return startedMarker(statusPath(logDir, f58));
+}
+
+/** The start marker of the status file `statusFile`: `<statusFile>.started`. */
+export function startedMarker(statusFile: string): string {
+  return `${statusFile}.started`;
 }
 
 /** Files folder of a job, substituted for `{{tmpdir}}`: `<logDir>/<f58>.d` (as the local backend). */

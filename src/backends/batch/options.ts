@@ -12,6 +12,8 @@ import { DEFAULT_COMMAND_TIMEOUT_MS } from './commands.js';
 export const DEFAULT_VANISH_GRACE_MS = 30_000;
 /** Default of {@link BatchBackendOptions.submitRetryMs}. */
 export const DEFAULT_SUBMIT_RETRY_MS = 60_000;
+/** Default `submitConcurrency`: submit commands at a time. */
+export const DEFAULT_SUBMIT_CONCURRENCY = 4;
 
 /** Options shared by the queueing-scheduler backends (each adds its own). */
 export interface BatchBackendOptions {

@@ -8,6 +8,7 @@
 import type { BackendHost, JobHandle } from '../../core/backend.js';
 import type { ControlChain } from './background-work.js';
 import type { Missable } from './missing-grace.js';
+import type { SubmitSlots } from './submit-slots.js';
 
 /** Where a job is, as the backend sees it. */
 export const Phase = {
@@ -60,6 +61,15 @@ export async function applyHoldWith(j: BatchJob, run: (tool: string, args: reado
   } catch {
     // A job that started or ended can no longer be held; nothing to do.
   }
+}
+
+/**
+ * Lets a closing backend's queued submissions through at once (they see it closed and give up),
+ * and settles the jobs still submitting, so that none waits for ever on a dependency's submit.
+ */
+export function closeSubmissions(slots: SubmitSlots, jobs: Iterable<BatchJob>): void {
+  slots.close();
+  for (const j of jobs) if (j.phase === Phase.SUBMITTING) settleSubmitted(j, undefined);
 }
 
 /** A job about to be submitted: SUBMITTING, its native id to come. */

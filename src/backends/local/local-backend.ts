@@ -294,7 +294,7 @@ export class LocalBackend extends LocalScheduler implements Backend, SpawnerList
       return;
     }
     // A requeued job keeps its id: the status files of its last run must not pass for this one's.
-    if (this.persistent) removeStatusFiles(this.logDir, f58, processCount(spec));
+    if (this.persistent) removeStatusFiles(this.logDir, f58, run.ntasks);
     // alloc is recorded before anything is spawned (a store writes it synchronously)
     host.alloc(job);
     const cwd = launch.cwd;

@@ -3,20 +3,13 @@
  * launcher marks every request before it starts it, so that the spawner can tell, without a round
  * trip, that a request whose `onSpawn` has not arrived yet has started.
  */
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDirectory } from './job-files.js';
 
 /** Entries of the started map (u32 each, sparse file): keys beyond it are never seen as started early. */
 export const STARTED_MAP_ENTRIES = 1 << 22;
-
-function existsDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A new started map for a launcher: a sparse file of {@link STARTED_MAP_ENTRIES} u32 entries,
@@ -26,7 +19,7 @@ function existsDir(path: string): boolean {
 export function startedMapFile(): number {
   let dir: string | undefined;
   try {
-    dir = mkdtempSync(join(existsDir('/dev/shm') ? '/dev/shm' : tmpdir(), 'jobf-launcher-'));
+    dir = mkdtempSync(join(isDirectory('/dev/shm') ? '/dev/shm' : tmpdir(), 'jobf-launcher-'));
     const fd = openSync(join(dir, 'started'), 'w+', 0o600);
     try {
       ftruncateSync(fd, STARTED_MAP_ENTRIES * 4);

@@ -8,6 +8,7 @@
  * @module
  */
 import type { JobHandle } from '../../core/backend.js';
+import { startedMarker } from '../batch/job-files.js';
 import { MissingGrace } from '../batch/missing-grace.js';
 import { clearRunFiles, commandStarted, readStatusFile, type StatusFile } from '../batch/status-file.js';
 import type { SgeContext } from './context.js';
@@ -209,7 +210,7 @@ export class SgePoller {
   async #markerExists(j: SgeJob): Promise<boolean> {
     const status = this.#ctx.statusFile(j);
     // Adopted jobs not ours: Grid Engine's "running" is all there is.
-    return status === undefined ? true : commandStarted(`${status}.started`);
+    return status === undefined ? true : commandStarted(startedMarker(status));
   }
 
   async #readStatus(j: SgeJob): Promise<StatusFile | undefined> {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { JobHandle, RecoverInfo } from '../../core/backend.js';
-import { statusPath, trimSlash } from '../batch/job-files.js';
+import { startedMarker, statusPath, trimSlash } from '../batch/job-files.js';
 import { retry } from '../batch/retry.js';
 import { parseOwnScript } from '../batch/script-parse-back.js';
 import { readStatusFile, commandStarted } from '../batch/status-file.js';
@@ -146,7 +146,7 @@ export class SgeRecovery {
         if (st.execError === undefined) host.started(job);
         else host.exception(job, 'exec', 0, `cannot start job: ${st.execError}`);
         host.finished(job, st.waitstatus);
-      } else if (await commandStarted(`${status}.started`)) {
+      } else if (await commandStarted(startedMarker(status))) {
         ctx.outcomes.set(job, false);
         host.exception(job, 'lost', 0, 'the job started under a process that died, and left the queue without a status file');
         host.finished(job, 9);

@@ -7,7 +7,7 @@
  * @module
  */
 import path from 'node:path';
-import type { Backend, BackendCapabilities, JobHandle, RecoverInfo } from '../../core/backend.js';
+import type { Backend, BackendCapabilities, JobHandle } from '../../core/backend.js';
 import { UnsatisfiableRequestError } from '../../core/errors.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { BatchBackend, batchBackendSetup } from '../batch/batch-backend.js';
@@ -51,9 +51,9 @@ export class SgeBackend extends BatchBackend<SgeJob, SgeBackendOptions, SgeConte
   readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterany'], adopt: true };
 
   readonly #qdel: QdelBatch;
-  readonly #submitter: SgeSubmitter;
-  readonly #poller: SgePoller;
-  readonly #recovery: SgeRecovery;
+  protected readonly submitter: SgeSubmitter;
+  protected readonly poller: SgePoller;
+  protected readonly recovery: SgeRecovery;
 
   /**
    * @throws {@link InvalidArgumentError} for a missing or unusable `logDir` or out-of-range numbers.
@@ -66,9 +66,9 @@ export class SgeBackend extends BatchBackend<SgeJob, SgeBackendOptions, SgeConte
     const accountingFile = opts.accountingFile === false ? undefined : (opts.accountingFile ?? defaultAccountingFile());
     super(checked.pollInterval, new SgeContext(opts, logDir, commands, new AccountingReader(accountingFile, commands)));
     this.#qdel = new QdelBatch(this.ctx);
-    this.#submitter = new SgeSubmitter(this.ctx, this.#qdel);
-    this.#poller = new SgePoller(this.ctx, this.#qdel);
-    this.#recovery = new SgeRecovery(this.ctx, (jobs) => this.submit(jobs));
+    this.submitter = new SgeSubmitter(this.ctx, this.#qdel);
+    this.poller = new SgePoller(this.ctx, this.#qdel);
+    this.recovery = new SgeRecovery(this.ctx, (jobs) => this.submit(jobs));
   }
 
   /**
@@ -91,14 +91,6 @@ export class SgeBackend extends BatchBackend<SgeJob, SgeBackendOptions, SgeConte
     if (spec.exclusive) throw new UnsatisfiableRequestError('/resources', 'Grid Engine has no standard exclusive-host request (the backend does not request exclusive hosts)');
     if (spec.numNodes !== undefined && spec.numNodes > 1) throw new UnsatisfiableRequestError('/resources/0/count', `the job asks for ${spec.numNodes} nodes; the Grid Engine backend cannot ask for a number of nodes (ask for tasks instead)`);
     jobMpi(spec);
-  }
-
-  /**
-   * Hands jobs over: each is submitted with qsub in the background (fan-outs as arrays) and stays
-   * SCHED until a poll sees it run. Failures are reported through the host (`exec`).
-   */
-  submit(jobs: readonly JobHandle[]): void {
-    this.#submitter.submit(jobs);
   }
 
   /**
@@ -155,32 +147,9 @@ export class SgeBackend extends BatchBackend<SgeJob, SgeBackendOptions, SgeConte
     return outputPaths(host.spec(job) as BatchSpecView, logDir, j?.f58 ?? host.jobid(job).f58);
   }
 
-  /** See {@link SgeRecovery.recover}: adopted by native id, else found through qstat, else submitted again. */
-  recover(job: JobHandle, info: RecoverInfo): void {
-    this.#recovery.recover(job, info);
-  }
-
-  /**
-   * Follows a job submitted elsewhere (`123` or `123.4`) to its end; without a status file its
-   * wait status comes from accounting. An id that is not a Grid Engine job id raises `lost`.
-   */
-  adopt(job: JobHandle, nativeId: string): void {
-    this.#recovery.adopt(job, nativeId);
-  }
-
-  /**
-   * One `qstat -xml` for all of `active`; then status files (and accounting) for the jobs that
-   * left the queue. Resolves to whether any job changed.
-   *
-   * @throws {@link SchedulerCommandError} when qstat fails (e.g. qmaster restarts); no job is changed then.
-   */
-  poll(active: readonly JobHandle[]): Promise<boolean> {
-    return this.#poller.poll(active);
-  }
-
   /** Stops the submitter and sends pending deletions (see {@link BatchBackend.close}). */
   protected override stopSubmitting(): void {
-    this.#submitter.close();
+    super.stopSubmitting();
     this.#qdel.flushLater();
   }
 }

@@ -17,11 +17,10 @@ import { SubmitCoalescer } from '../batch/coalescer.js';
 import { SchedulerCommandError } from '../batch/commands.js';
 import { scriptPath } from '../batch/job-files.js';
 import { isMpiJob, jobMpi, mpiLaunchCommand, withRankVariables } from '../batch/mpi.js';
-import { Outcome } from '../batch/outcomes.js';
 import { retry, retryFor } from '../batch/retry.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
-import { abandonUnsubmitted } from '../batch/tracked-job.js';
+import { abandonUnsubmitted, closeSubmissions } from '../batch/tracked-job.js';
 import { firstLine } from '../batch/text.js';
 import { errorText } from '../../util/errors.js';
 import { sgeQmasterUnreachable } from './commands.js';
@@ -30,7 +29,7 @@ import { applyHold, type QdelBatch } from './control.js';
 import { jobNumber, newSubmittedJob, Phase, settleSubmitted, type SgeJob } from './job.js';
 import { parseQsubTerse, qsubErrorLine } from './parse.js';
 import { durationToHardRuntime, renderSgeScript, type SgeScriptInput, type SgeTaskFields } from './render-script.js';
-import { DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
+import { DEFAULT_SUBMIT_CONCURRENCY, DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
 
 type Env = Lazy<Record<string, string>>;
 
@@ -49,19 +48,18 @@ export class SgeSubmitter {
   readonly #ctx: SgeContext;
   readonly #qdel: QdelBatch;
   readonly #slots: SubmitSlots;
-  readonly #coalescer: SubmitCoalescer<SgeJob>;
-  /** The `-hold_jid` job numbers of the jobs filed with them, by job: the same for a whole batch. */
-  readonly #holdJids = new Map<SgeJob, readonly string[]>();
+  /** Keys carry the `-hold_jid` job numbers of the jobs filed with them. */
+  readonly #coalescer: SubmitCoalescer<SgeJob, readonly string[]>;
   #logDirReady: Promise<unknown> | undefined;
 
   constructor(ctx: SgeContext, qdel: QdelBatch) {
     this.#ctx = ctx;
     this.#qdel = qdel;
-    this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? 4);
-    this.#coalescer = new SubmitCoalescer<SgeJob>({
+    this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? DEFAULT_SUBMIT_CONCURRENCY);
+    this.#coalescer = new SubmitCoalescer<SgeJob, readonly string[]>({
       slots: this.#slots,
       maxBatch: () => ctx.opts.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE,
-      send: (batch) => this.#sendBatch(batch),
+      send: (batch, holdJids) => this.#sendBatch(batch, holdJids ?? []),
       track: (p) => ctx.work.track(p),
     });
   }
@@ -93,8 +91,7 @@ export class SgeSubmitter {
 
   /** Lets queued submissions through at once (they see the backend closed and give up). */
   close(): void {
-    this.#slots.close();
-    for (const j of this.#ctx.jobs.values()) if (j.phase === Phase.SUBMITTING) settleSubmitted(j, undefined);
+    closeSubmissions(this.#slots, this.#ctx.jobs.values());
   }
 
   /**
@@ -103,30 +100,19 @@ export class SgeSubmitter {
    * and the same numbers.
    */
   async #fileWithDependencies(job: SgeJob, key: string): Promise<void> {
-    const ctx = this.#ctx;
-    const host = ctx.host;
-    const holdJids = new Set<string>();
     // `afterok` dependencies are the engine's: it hands the job over once they completed.
-    for (const d of host.dependencies(job.handle, 'afterany')) {
-      // An ended dependency (or one that never reached Grid Engine, and so ends here) is met.
-      if (ctx.outcomes.get(d) !== Outcome.UNKNOWN) continue;
-      const id = await (ctx.jobs.get(d)?.submitted ?? Promise.resolve(host.nativeId(d)));
-      // -hold_jid names whole jobs: a dependency on one array task waits for the whole array.
-      if (id !== undefined && ctx.outcomes.get(d) === Outcome.UNKNOWN) holdJids.add(jobNumber(id));
-    }
+    // -hold_jid names whole jobs: a dependency on one array task waits for the whole array.
+    const holdJids = new Set((await this.#ctx.afteranyIds(job.handle)).map(jobNumber));
     if (holdJids.size === 0) return this.#coalescer.add(key, job);
     const ids = [...holdJids].sort();
-    this.#holdJids.set(job, ids);
-    this.#coalescer.add(JSON.stringify([key, ids]), job);
+    this.#coalescer.add(JSON.stringify([key, ids]), job, ids);
   }
 
   /**
    * One coalesced batch (the coalescer holds a slot): one qsub, or one per 1000 jobs when their
    * specs differ (every task's bash reads the whole script); every job reported.
    */
-  async #sendBatch(batch: SgeJob[]): Promise<void> {
-    const holdJids = this.#holdJids.get(batch[0]!) ?? [];
-    for (const j of batch) this.#holdJids.delete(j);
+  async #sendBatch(batch: SgeJob[], holdJids: readonly string[]): Promise<void> {
     const host = this.#ctx.host;
     const first = host.spec(batch[0]!.handle);
     const chunk = batch.every((j) => host.spec(j.handle) === first) ? batch.length : MAX_MIXED_ARRAY;

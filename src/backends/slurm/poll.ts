@@ -7,7 +7,7 @@
  * @module
  */
 import type { JobHandle } from '../../core/backend.js';
-import { startedPath, statusPath } from '../batch/job-files.js';
+import { startedMarker, startedPath, statusPath } from '../batch/job-files.js';
 import { MissingGrace } from '../batch/missing-grace.js';
 import { clearRunFiles, commandStarted, readStatusFile, type StatusFile } from '../batch/status-file.js';
 import type { ClusterConfig, SlurmContext } from './context.js';
@@ -203,7 +203,7 @@ export class SlurmPoller {
 
   #startedMarker(j: SlurmJob): string | undefined {
     if (!j.adopted) return startedPath(this.#ctx.logDir, j.f58);
-    return j.ownStatus === undefined ? undefined : `${j.ownStatus}.started`;
+    return j.ownStatus === undefined ? undefined : startedMarker(j.ownStatus);
   }
 
   async #readStatus(j: SlurmJob): Promise<StatusFile | undefined> {

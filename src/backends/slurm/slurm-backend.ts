@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Backend, BackendCapabilities, JobHandle, RecoverInfo } from '../../core/backend.js';
+import type { Backend, BackendCapabilities, JobHandle } from '../../core/backend.js';
 import { BatchBackend, batchBackendSetup } from '../batch/batch-backend.js';
 import { jobMpi } from '../batch/mpi.js';
 import { checkBatchSpec, outputPaths, type BatchSpecView } from '../batch/spec.js';
@@ -46,9 +46,9 @@ export class SlurmBackend extends BatchBackend<SlurmJob, SlurmBackendOptions, Sl
   /** Native `afterok` and `afterany` dependencies; follows jobs submitted elsewhere. */
   readonly capabilities: BackendCapabilities = { nativeDependencies: ['afterok', 'afterany'], adopt: true };
 
-  readonly #submitter: SlurmSubmitter;
-  readonly #poller: SlurmPoller;
-  readonly #recovery: SlurmRecovery;
+  protected readonly submitter: SlurmSubmitter;
+  protected readonly poller: SlurmPoller;
+  protected readonly recovery: SlurmRecovery;
 
   /**
    * @throws {@link InvalidArgumentError} for a missing `logDir` or out-of-range numbers.
@@ -56,9 +56,9 @@ export class SlurmBackend extends BatchBackend<SlurmJob, SlurmBackendOptions, Sl
   constructor(opts: SlurmBackendOptions) {
     const { checked, commands } = batchBackendSetup(opts, slurmCommands);
     super(checked.pollInterval, new SlurmContext(opts, checked.logDir, commands));
-    this.#submitter = new SlurmSubmitter(this.ctx);
-    this.#poller = new SlurmPoller(this.ctx);
-    this.#recovery = new SlurmRecovery(this.ctx, (jobs) => this.submit(jobs));
+    this.submitter = new SlurmSubmitter(this.ctx);
+    this.poller = new SlurmPoller(this.ctx);
+    this.recovery = new SlurmRecovery(this.ctx, (jobs) => this.submit(jobs));
   }
 
   /**
@@ -71,14 +71,6 @@ export class SlurmBackend extends BatchBackend<SlurmJob, SlurmBackendOptions, Sl
   check(spec: BatchSpecView): void {
     checkBatchSpec(spec, 'Slurm');
     jobMpi(spec);
-  }
-
-  /**
-   * Hands jobs over: each is submitted with sbatch in the background (fan-outs as arrays) and
-   * stays SCHED until a poll sees it run. Failures are reported through the host (`exec`).
-   */
-  submit(jobs: readonly JobHandle[]): void {
-    this.#submitter.submit(jobs);
   }
 
   /**
@@ -115,34 +107,5 @@ export class SlurmBackend extends BatchBackend<SlurmJob, SlurmBackendOptions, Sl
     if (j?.paths) return j.paths;
     const host = this.ctx.host;
     return outputPaths(host.spec(job) as BatchSpecView, this.ctx.logDir, j?.f58 ?? host.jobid(job).f58);
-  }
-
-  /** See {@link SlurmRecovery.recover}: adopted by native id, else found through `squeue -r`, else submitted again. */
-  recover(job: JobHandle, info: RecoverInfo): void {
-    this.#recovery.recover(job, info);
-  }
-
-  /**
-   * Follows a job submitted elsewhere (`123` or `123_4`) to its end; without a status file its
-   * wait status is Slurm's `exit_code`. An id that is not a Slurm job id raises `lost`.
-   */
-  adopt(job: JobHandle, nativeId: string): void {
-    this.#recovery.adopt(job, nativeId);
-  }
-
-  /**
-   * One `squeue` for all of `active`; then status files (and `sacct`, with accounting) for the
-   * jobs that ended or left the queue. Resolves to whether any job changed.
-   *
-   * @throws {@link SchedulerCommandError} when squeue fails (e.g. the controller restarts); no job
-   *   is changed then.
-   */
-  poll(active: readonly JobHandle[]): Promise<boolean> {
-    return this.#poller.poll(active);
-  }
-
-  /** Stops the submitter (see {@link BatchBackend.close}, which waits for sbatch, scancel, ...). */
-  protected override stopSubmitting(): void {
-    this.#submitter.close();
   }
 }

@@ -24,7 +24,7 @@ import { Outcome } from '../batch/outcomes.js';
 import { jobMpi } from '../batch/mpi.js';
 import { jobCwd, jobName, Lazy, pathTemplates, processEnvironment, type BatchSpecView } from '../batch/spec.js';
 import { SubmitSlots } from '../batch/submit-slots.js';
-import { abandonUnsubmitted, optional } from '../batch/tracked-job.js';
+import { abandonUnsubmitted, closeSubmissions, optional } from '../batch/tracked-job.js';
 import { firstLine, lastLine } from '../batch/text.js';
 import { errorText } from '../../util/errors.js';
 import { applyHold, scancel } from './control.js';
@@ -35,7 +35,7 @@ import { tasksRunInSrunStep } from './mpi.js';
 import { parseSbatchParsable } from './parse.js';
 import { slurmScriptPath } from './profile.js';
 import { durationToTimeLimit, renderBatchScript, renderCoalescedBatchScript, type BatchScriptInput, type SlurmTaskInput } from './render-batch-script.js';
-import { DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
+import { DEFAULT_SUBMIT_CONCURRENCY, DEFAULT_SUBMIT_RETRY_MS } from '../batch/options.js';
 
 type Env = Lazy<Record<string, string>>;
 
@@ -49,18 +49,17 @@ interface SlurmDependencies {
 export class SlurmSubmitter {
   readonly #ctx: SlurmContext;
   readonly #slots: SubmitSlots;
-  readonly #coalescer: SubmitCoalescer<SlurmJob>;
-  /** The dependencies (Slurm ids) of the jobs filed with them, by job: the same for a whole batch. */
-  readonly #dependencies = new Map<SlurmJob, SlurmDependencies>();
+  /** Keys carry the dependencies' Slurm ids of the jobs filed with them. */
+  readonly #coalescer: SubmitCoalescer<SlurmJob, SlurmDependencies>;
   #logDirReady: Promise<unknown> | undefined;
 
   constructor(ctx: SlurmContext) {
     this.#ctx = ctx;
-    this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? 4);
-    this.#coalescer = new SubmitCoalescer<SlurmJob>({
+    this.#slots = new SubmitSlots(ctx.opts.submitConcurrency ?? DEFAULT_SUBMIT_CONCURRENCY);
+    this.#coalescer = new SubmitCoalescer<SlurmJob, SlurmDependencies>({
       slots: this.#slots,
       maxBatch: () => this.#maxArraySize(),
-      send: (batch) => this.#sendBatch(batch),
+      send: (batch, dependencies) => this.#sendBatch(batch, dependencies ?? {}),
       track: (p) => ctx.work.track(p),
     });
   }
@@ -87,9 +86,7 @@ export class SlurmSubmitter {
 
   /** Lets queued submissions through at once (they see the backend closed and give up). */
   close(): void {
-    this.#slots.close();
-    // Submissions waiting for a dependency's sbatch must not wait for ever.
-    for (const j of this.#ctx.jobs.values()) if (j.phase === Phase.SUBMITTING) settleSubmitted(j, undefined);
+    closeSubmissions(this.#slots, this.#ctx.jobs.values());
   }
 
   /** What Slurm fixes for a whole array: jobs with the same key can share one. */
@@ -111,9 +108,7 @@ export class SlurmSubmitter {
   }
 
   /** One coalesced batch (the coalescer holds a slot): one sbatch, every job of it reported. */
-  async #sendBatch(batch: SlurmJob[]): Promise<void> {
-    const dependencies = this.#dependencies.get(batch[0]!) ?? {};
-    for (const j of batch) this.#dependencies.delete(j);
+  async #sendBatch(batch: SlurmJob[], dependencies: BatchScriptInput['dependencies']): Promise<void> {
     try {
       await this.#sbatch(batch, new Lazy(() => processEnvironment()), dependencies);
     } catch (error) {
@@ -133,8 +128,7 @@ export class SlurmSubmitter {
     const { afterok, afterany } = dependencies;
     const key = this.#shapeKey(spec, job.wantHeld);
     if (afterok.length === 0 && afterany.length === 0) return this.#coalescer.add(key, job);
-    this.#dependencies.set(job, dependencies);
-    this.#coalescer.add(JSON.stringify([key, [...afterok].sort(), [...afterany].sort()]), job);
+    this.#coalescer.add(JSON.stringify([key, [...afterok].sort(), [...afterany].sort()]), job, dependencies);
   }
 
   /** The Slurm ids the job must wait for, by kind; undefined when it gave up (a dependency failed or never reached Slurm). */
@@ -142,13 +136,12 @@ export class SlurmSubmitter {
     const ctx = this.#ctx;
     const host = ctx.host;
     const afterok: string[] = [];
-    const afterany: string[] = [];
     for (const d of host.dependencies(job.handle, 'afterok')) {
       // Dependencies that already ended are settled here: Slurm forgets jobs after MinJobAge,
       // and afterok on a forgotten id makes sbatch fail.
       const outcome = ctx.outcomes.get(d);
       if (outcome === Outcome.OK) continue;
-      const id = outcome === Outcome.FAILED ? undefined : await this.#slurmIdOf(d);
+      const id = outcome === Outcome.FAILED ? undefined : await ctx.nativeIdOnceSubmitted(d);
       if (id === undefined || ctx.outcomes.get(d) === Outcome.FAILED) {
         const why = ctx.outcomes.get(d) === Outcome.FAILED ? 'did not complete' : 'never reached Slurm';
         this.#giveUp([job], 'dependency', `dependency ${host.jobid(d).f58} ${why}`);
@@ -156,18 +149,7 @@ export class SlurmSubmitter {
       }
       if (ctx.outcomes.get(d) !== Outcome.OK) afterok.push(id);
     }
-    for (const d of host.dependencies(job.handle, 'afterany')) {
-      // An ended dependency (or one that never reached Slurm, and so ends here) is met.
-      if (ctx.outcomes.get(d) !== Outcome.UNKNOWN) continue;
-      const id = await this.#slurmIdOf(d);
-      if (id !== undefined && ctx.outcomes.get(d) === Outcome.UNKNOWN) afterany.push(id);
-    }
-    return { afterok, afterany };
-  }
-
-  /** The Slurm id of a job of this backend, once its sbatch returned (undefined if it never got one). */
-  #slurmIdOf(job: JobHandle): Promise<string | undefined> {
-    return this.#ctx.jobs.get(job)?.submitted ?? Promise.resolve(this.#ctx.host.nativeId(job));
+    return { afterok, afterany: await ctx.afteranyIds(job.handle) };
   }
 
   /**
