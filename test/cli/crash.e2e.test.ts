@@ -108,7 +108,10 @@ describeSlurm('Slurm', () => {
     );
     await waitFor(() => existsSync(db) && recordsSoFar(db).some((r) => r.nativeId !== undefined), 120_000, 'a first Slurm job id');
     submit.kill('SIGKILL');
-    expect((await submit).signal).toBe('SIGKILL');
+    // One coalesced sbatch gives every job its id at once: jobf submit may have ended on its own
+    // just before the kill (it did once in CI); either way it is gone now.
+    const ended = await submit;
+    expect(ended.signal === 'SIGKILL' || ended.exitCode === 0).toBe(true);
     const atKill = records(db);
     expect(atKill).toHaveLength(N);
     const submitted = atKill.filter((r) => r.nativeId !== undefined).length;
